@@ -193,7 +193,8 @@ export interface ExpireResult {
 
 export interface CancelResult {
   ok: boolean;
-  reason?: 'not_found' | 'run_ended';
+  /** `compensating`: a saga in progress is not interrupted (the run table has no compensating -> cancelled). */
+  reason?: 'not_found' | 'run_ended' | 'compensating';
   cancelled: string[];
   run?: RunOutcome;
 }

@@ -1,0 +1,102 @@
+import { compareSeq, DEFAULT_EVENT_LOG_CAP, dlqId, sortSubscriptions, toDlqEntry } from '../bus-codec.js';
+import type {
+  BusStore,
+  DlqEntry,
+  DlqEntryInput,
+  DlqKind,
+  LoggedEvent,
+  ReadEventsQuery,
+  StoredCloudEvent,
+  SubscriptionRecord,
+} from '../types.js';
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** The bus half of the in-process store: a bounded log, subscriptions and the DLQ. */
+export class MemoryBusStore implements BusStore {
+  private readonly log: LoggedEvent[] = [];
+  private lastSeq = { ms: 0, n: -1 };
+  private readonly subs = new Map<string, SubscriptionRecord>();
+  private subsVersion = 0;
+  private readonly dlq = new Map<string, DlqEntry>();
+  private dlqSequence = 0;
+
+  constructor(private readonly eventLogCap = DEFAULT_EVENT_LOG_CAP) {}
+
+  async appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]> {
+    const logged = events.map((event) => {
+      const ms = Math.max(now, this.lastSeq.ms);
+      this.lastSeq = { ms, n: ms === this.lastSeq.ms ? this.lastSeq.n + 1 : 0 };
+      return { seq: `${ms}-${this.lastSeq.n}`, receivedAt: now, event: copy(event) };
+    });
+    this.log.push(...logged);
+    if (this.log.length > this.eventLogCap) this.log.splice(0, this.log.length - this.eventLogCap);
+    return copy(logged);
+  }
+
+  async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
+    const from = `${query.from ?? 0}-0`;
+    const to = `${query.to ?? Number.MAX_SAFE_INTEGER}-${Number.MAX_SAFE_INTEGER}`;
+    const types = query.types && query.types.length > 0 ? new Set(query.types) : undefined;
+    const out: LoggedEvent[] = [];
+    for (const entry of this.log) {
+      if (out.length >= query.limit) break;
+      if (compareSeq(entry.seq, from) < 0 || compareSeq(entry.seq, to) > 0) continue;
+      if (types && !types.has(entry.event.type)) continue;
+      out.push(copy(entry));
+    }
+    return out;
+  }
+
+  async putSubscription(sub: SubscriptionRecord): Promise<void> {
+    this.subs.set(sub.id, copy(sub));
+    this.subsVersion++;
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    if (!this.subs.delete(id)) return false;
+    this.subsVersion++;
+    return true;
+  }
+
+  async listSubscriptions(): Promise<SubscriptionRecord[]> {
+    return sortSubscriptions(copy([...this.subs.values()]));
+  }
+
+  async subscriptionsVersion(): Promise<number> {
+    return this.subsVersion;
+  }
+
+  async addDlq(entry: DlqEntryInput): Promise<DlqEntry> {
+    const stored = toDlqEntry(dlqId(++this.dlqSequence), entry);
+    this.dlq.set(stored.id, stored);
+    return copy(stored);
+  }
+
+  async listDlq(query: { limit: number; subscriptionId?: string; kind?: DlqKind }): Promise<DlqEntry[]> {
+    return [...this.dlq.values()]
+      .filter((e) => query.subscriptionId === undefined || e.subscriptionId === query.subscriptionId)
+      .filter((e) => query.kind === undefined || e.kind === query.kind)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+      .slice(0, query.limit)
+      .map(copy);
+  }
+
+  async getDlq(id: string): Promise<DlqEntry | undefined> {
+    const entry = this.dlq.get(id);
+    return entry && copy(entry);
+  }
+
+  async deleteDlq(id: string): Promise<boolean> {
+    return this.dlq.delete(id);
+  }
+
+  async dlqSizes(): Promise<Record<string, number>> {
+    const sizes: Record<string, number> = {};
+    for (const entry of this.dlq.values()) {
+      const key = entry.subscriptionId ?? '';
+      sizes[key] = (sizes[key] ?? 0) + 1;
+    }
+    return sizes;
+  }
+}

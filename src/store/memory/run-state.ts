@@ -1,0 +1,144 @@
+import { assertRunTransition, assertTaskTransition, PRIORITIES } from '../model.js';
+import type { Phase, Priority, RunState, TaskState } from '../model.js';
+import type { QueueStats, ReadyTask, RunMeta, TaskSpec } from '../types.js';
+
+/** One task as the memory store keeps it: the twin of the `<task>:<field>` hash fields on Redis. */
+export interface TaskRecord {
+  spec: TaskSpec;
+  state: TaskState;
+  attempt: number;
+  /** Dependencies not yet completed. */
+  left: number;
+  dependents: string[];
+  notBefore?: number;
+  workerId?: string;
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+  /** JSON text of the result. */
+  result?: string;
+  /** Compensation attempt, and whether it is leased (a compensation "running"). */
+  compAttempt: number;
+  compLeased: boolean;
+}
+
+export interface RunRecord {
+  runId: string;
+  workflow: string;
+  /** JSON text of the input. */
+  input: string;
+  meta: RunMeta;
+  createdAt: number;
+  status: RunState;
+  queuedTimeoutMs: number;
+  /** Task names by topoIndex. */
+  order: string[];
+  tasks: Map<string, TaskRecord>;
+  endedAt?: number;
+  error?: string;
+  failedTask?: string;
+  /** A task failed for good; the run waits for running tasks before compensating or failing. */
+  failing: boolean;
+  compensationFailed: boolean;
+  running: number;
+  completed: number;
+}
+
+const COUNTED: readonly TaskState[] = ['pending', 'queued', 'running', 'completed', 'failed'];
+
+/** Task counts by state for the whole store, kept by every transition (the Redis stats hash twin). */
+export class StatsCounter {
+  private readonly counts = new Map<string, number>();
+
+  move(from: TaskState | undefined, to: TaskState, priority: Priority): void {
+    if (from === to) return;
+    if (from) this.bump(from, priority, -1);
+    this.bump(to, priority, 1);
+  }
+
+  snapshot(): QueueStats {
+    const get = (k: string) => this.counts.get(k) ?? 0;
+    const queuedByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, get(`queued:${p}`)])) as Record<
+      Priority,
+      number
+    >;
+    return {
+      pending: get('pending'),
+      queued: get('queued'),
+      running: get('running'),
+      completed: get('completed'),
+      failed: get('failed'),
+      queuedByPriority,
+    };
+  }
+
+  private bump(state: TaskState, priority: Priority, delta: number): void {
+    if (!COUNTED.includes(state)) return;
+    this.counts.set(state, (this.counts.get(state) ?? 0) + delta);
+    if (state === 'queued') this.counts.set(`queued:${priority}`, (this.counts.get(`queued:${priority}`) ?? 0) + delta);
+  }
+}
+
+export interface DeadlineEntry {
+  at: number;
+  runId: string;
+  task: string;
+}
+
+/** Shared state of a memory store: runs, the deadline index and the stats. */
+export class RunsState {
+  readonly runs = new Map<string, RunRecord>();
+  readonly deadlines = new Map<string, DeadlineEntry>();
+  readonly stats = new StatsCounter();
+}
+
+/** The operations one atomic change performs on one run; mirrors `lua/includes/*.lua`. */
+export class RunContext {
+  constructor(
+    readonly state: RunsState,
+    readonly run: RunRecord,
+    readonly now: number,
+    readonly queuedTimeoutMs: number = run.queuedTimeoutMs,
+  ) {}
+
+  task(name: string): TaskRecord {
+    const task = this.run.tasks.get(name);
+    if (!task) throw new Error(`unknown task ${name}`);
+    return task;
+  }
+
+  moveTask(name: string, to: TaskState): TaskRecord {
+    const task = this.task(name);
+    const from = task.state;
+    assertTaskTransition(from, to);
+    task.state = to;
+    this.state.stats.move(from, to, task.spec.priority);
+    if (from !== to) {
+      if (from === 'running') this.run.running--;
+      if (to === 'running') this.run.running++;
+      if (from === 'completed') this.run.completed--;
+      if (to === 'completed') this.run.completed++;
+    }
+    return task;
+  }
+
+  moveRun(to: RunState): void {
+    assertRunTransition(this.run.status, to);
+    this.run.status = to;
+    if (to !== 'compensating') this.run.endedAt = this.now;
+  }
+
+  setDeadline(name: string, at: number): void {
+    this.state.deadlines.set(`${this.run.runId}|${name}`, { at, runId: this.run.runId, task: name });
+  }
+
+  clearDeadline(name: string): void {
+    this.state.deadlines.delete(`${this.run.runId}|${name}`);
+  }
+
+  ready(name: string, attempt: number, phase: Phase, notBefore?: number): ReadyTask {
+    const ready: ReadyTask = { runId: this.run.runId, task: name, attempt, phase, priority: this.task(name).spec.priority };
+    if (notBefore !== undefined) ready.notBefore = notBefore;
+    return ready;
+  }
+}

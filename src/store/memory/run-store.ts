@@ -1,0 +1,264 @@
+import { TERMINAL_RUN_STATES } from '../model.js';
+import type {
+  CancelResult,
+  CompleteInput,
+  CompleteResult,
+  CreateRunInput,
+  CreateRunResult,
+  ExpireInput,
+  ExpireResult,
+  FailInput,
+  FailResult,
+  LeaseInput,
+  LeaseResult,
+  QueueStats,
+  ReadyTask,
+  RunStore,
+  RunView,
+  TaskView,
+} from '../types.js';
+import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
+import { RunContext, type RunRecord, RunsState, type TaskRecord } from './run-state.js';
+import {
+  continueCompensation,
+  endRun,
+  failCompensation,
+  failExecution,
+  outcome,
+  queueTask,
+  releaseDependents,
+  settleFailure,
+} from './transitions.js';
+
+const parse = (json: string | undefined): unknown => (json === undefined ? undefined : JSON.parse(json));
+
+/**
+ * The run half of the in-process store. Each method body is synchronous, so it is atomic with
+ * respect to every other call, exactly like one Lua script on Redis.
+ */
+export class MemoryRunStore implements RunStore {
+  protected readonly state = new RunsState();
+
+  async createRun(input: CreateRunInput): Promise<CreateRunResult> {
+    validateCreateRun(input);
+    const existing = this.state.runs.get(input.runId);
+    if (existing) return { created: false, ready: [], status: existing.status };
+    const specs = [...input.tasks].sort(byTopoIndex);
+    const run: RunRecord = {
+      runId: input.runId,
+      workflow: input.workflow,
+      input: toJson(input.input),
+      meta: { ...input.meta },
+      createdAt: input.now,
+      status: 'running',
+      queuedTimeoutMs: input.queuedTimeoutMs,
+      order: specs.map((s) => s.name),
+      tasks: new Map(),
+      failing: false,
+      compensationFailed: false,
+      running: 0,
+      completed: 0,
+    };
+    for (const spec of specs) {
+      run.tasks.set(spec.name, {
+        spec: { ...spec, dependsOn: [...spec.dependsOn] },
+        state: 'pending',
+        attempt: 0,
+        left: spec.dependsOn.length,
+        dependents: [],
+        compAttempt: 0,
+        compLeased: false,
+      });
+      this.state.stats.move(undefined, 'pending', spec.priority);
+    }
+    for (const spec of specs) for (const dep of spec.dependsOn) run.tasks.get(dep)!.dependents.push(spec.name);
+    this.state.runs.set(run.runId, run);
+    const ctx = new RunContext(this.state, run, input.now);
+    const ready = specs.filter((s) => s.dependsOn.length === 0).map((s) => queueTask(ctx, s.name, 1));
+    return { created: true, ready, status: run.status };
+  }
+
+  async leaseAttempt(input: LeaseInput): Promise<LeaseResult> {
+    const run = this.state.runs.get(input.runId);
+    const task = run?.tasks.get(input.task);
+    if (!run || !task) return { ok: false, reason: 'not_found' };
+    if (TERMINAL_RUN_STATES.includes(run.status)) return { ok: false, reason: 'run_ended' };
+    const ctx = new RunContext(this.state, run, input.now);
+    if (input.phase === 'execute') {
+      if (task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
+      if (task.state === 'running') return { ok: false, reason: 'busy' };
+      if (task.state !== 'queued') return { ok: false, reason: 'stale' };
+      ctx.moveTask(input.task, 'running');
+    } else {
+      if (task.state !== 'compensating' || task.compAttempt !== input.attempt) return { ok: false, reason: 'stale' };
+      if (task.compLeased) return { ok: false, reason: 'busy' };
+      task.compLeased = true;
+    }
+    task.workerId = input.workerId;
+    task.startedAt = input.now;
+    ctx.setDeadline(input.task, input.now + input.leaseMs);
+    const deps = Object.fromEntries(task.spec.dependsOn.map((d) => [d, parse(run.tasks.get(d)!.result)]));
+    const lease: LeaseResult = {
+      ok: true,
+      workflow: run.workflow,
+      input: parse(run.input),
+      deps,
+      meta: { ...run.meta },
+      attempt: input.attempt,
+      runCreatedAt: run.createdAt,
+    };
+    if (input.phase === 'compensate') lease.result = parse(task.result);
+    return lease;
+  }
+
+  async completeAttempt(input: CompleteInput): Promise<CompleteResult> {
+    const found = this.find(input.runId, input.task);
+    if (!found) return { ok: false, reason: 'not_found' };
+    const { run, task } = found;
+    const ctx = new RunContext(this.state, run, input.now);
+    const ready: ReadyTask[] = [];
+    if (input.phase === 'compensate') {
+      if (!this.isLeasedCompensation(task, input.attempt)) return { ok: false, reason: 'stale' };
+      ctx.moveTask(input.task, 'compensated');
+      task.endedAt = input.now;
+      ctx.clearDeadline(input.task);
+      const ended = continueCompensation(ctx, ready);
+      return ended ? { ok: true, ready, run: ended } : { ok: true, ready };
+    }
+    if (task.state !== 'running' || task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
+    ctx.moveTask(input.task, 'completed');
+    task.result = toJson(input.result);
+    task.endedAt = input.now;
+    ctx.clearDeadline(input.task);
+    if (run.status !== 'running') return { ok: true, ready };
+    if (run.failing) {
+      return run.running === 0 ? { ok: true, ready, run: settleFailure(ctx, ready) } : { ok: true, ready };
+    }
+    ready.push(...releaseDependents(ctx, input.task));
+    if (run.completed === run.order.length) return { ok: true, ready, run: endRun(ctx, 'completed') };
+    return { ok: true, ready };
+  }
+
+  async failAttempt(input: FailInput): Promise<FailResult> {
+    const found = this.find(input.runId, input.task);
+    if (!found) return { ok: false, reason: 'not_found' };
+    const { run, task } = found;
+    const ctx = new RunContext(this.state, run, input.now);
+    if (input.phase === 'compensate') {
+      if (!this.isLeasedCompensation(task, input.attempt)) return { ok: false, reason: 'stale' };
+      return { ok: true, skipped: [], ...failCompensation(ctx, input.task, input.error, input.retryAt) };
+    }
+    if (task.state !== 'running' || task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
+    return { ok: true, ...failExecution(ctx, input.task, input.error, input.retryAt) };
+  }
+
+  async expireLeases(input: ExpireInput): Promise<ExpireResult> {
+    const result: ExpireResult = { requeued: [], expired: [], ready: [] };
+    const due = [...this.state.deadlines.entries()]
+      .filter(([, d]) => d.at <= input.now)
+      .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : 1))
+      .slice(0, input.limit);
+    for (const [key, { runId, task: name }] of due) {
+      this.state.deadlines.delete(key);
+      const run = this.state.runs.get(runId);
+      const task = run?.tasks.get(name);
+      if (!run || !task) continue;
+      const ctx = new RunContext(this.state, run, input.now, input.queuedTimeoutMs);
+      const error = 'lease expired';
+      if (task.state === 'queued') {
+        const ready = queueTask(ctx, name, task.attempt);
+        result.requeued.push(ready);
+        result.ready.push(ready);
+      } else if (task.state === 'compensating' && !task.compLeased) {
+        ctx.setDeadline(name, input.now + input.queuedTimeoutMs);
+        const ready = ctx.ready(name, task.compAttempt, 'compensate');
+        result.requeued.push(ready);
+        result.ready.push(ready);
+      } else if (task.state === 'running' || task.state === 'compensating') {
+        const compensate = task.state === 'compensating';
+        const attempt = compensate ? task.compAttempt : task.attempt;
+        const failed = compensate
+          ? { skipped: [], ...failCompensation(ctx, name, error, input.now) }
+          : failExecution(ctx, name, error, input.now);
+        result.ready.push(...failed.ready);
+        result.expired.push({
+          runId,
+          task: name,
+          attempt,
+          phase: compensate ? 'compensate' : 'execute',
+          willRetry: failed.willRetry,
+          skipped: failed.skipped,
+          ...(failed.run ? { run: failed.run } : {}),
+        });
+      }
+    }
+    return result;
+  }
+
+  async cancelRun(input: { runId: string; now: number; reason?: string }): Promise<CancelResult> {
+    const run = this.state.runs.get(input.runId);
+    if (!run) return { ok: false, reason: 'not_found', cancelled: [] };
+    if (run.status === 'compensating') return { ok: false, reason: 'compensating', cancelled: [] };
+    if (run.status !== 'running') return { ok: false, reason: 'run_ended', cancelled: [] };
+    const ctx = new RunContext(this.state, run, input.now);
+    const cancelled: string[] = [];
+    for (const name of run.order) {
+      const task = ctx.task(name);
+      if (task.state !== 'pending' && task.state !== 'queued') continue;
+      ctx.moveTask(name, 'cancelled');
+      task.endedAt = input.now;
+      ctx.clearDeadline(name);
+      cancelled.push(name);
+    }
+    if (input.reason !== undefined) run.error = input.reason;
+    ctx.moveRun('cancelled');
+    return { ok: true, cancelled, run: outcome(ctx, 'cancelled') };
+  }
+
+  async getRun(runId: string): Promise<RunView | undefined> {
+    const run = this.state.runs.get(runId);
+    if (!run) return undefined;
+    const tasks = run.order.map((name): TaskView => {
+      const t = run.tasks.get(name)!;
+      const view: TaskView = {
+        name,
+        state: t.state,
+        attempt: t.attempt,
+        priority: t.spec.priority,
+        dependsOn: [...t.spec.dependsOn],
+      };
+      if (t.result !== undefined) view.result = parse(t.result);
+      if (t.error !== undefined) view.error = t.error;
+      if (t.startedAt !== undefined) view.startedAt = t.startedAt;
+      if (t.endedAt !== undefined) view.endedAt = t.endedAt;
+      if (t.workerId !== undefined) view.workerId = t.workerId;
+      return view;
+    });
+    const view: RunView = {
+      runId,
+      workflow: run.workflow,
+      status: run.status,
+      input: parse(run.input),
+      meta: { ...run.meta },
+      createdAt: run.createdAt,
+      tasks,
+    };
+    if (run.endedAt !== undefined) view.endedAt = run.endedAt;
+    if (run.error !== undefined) view.error = run.error;
+    return view;
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    return this.state.stats.snapshot();
+  }
+
+  private find(runId: string, name: string): { run: RunRecord; task: TaskRecord } | undefined {
+    const run = this.state.runs.get(runId);
+    const task = run?.tasks.get(name);
+    return run && task ? { run, task } : undefined;
+  }
+
+  private isLeasedCompensation(task: TaskRecord, attempt: number): boolean {
+    return task.state === 'compensating' && task.compAttempt === attempt && task.compLeased;
+  }
+}
