@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { DlqEntryInput, StoredCloudEvent, SubscriptionRecord } from '../../src/store/types.js';
+import { backends } from './backends.js';
+import { T0 } from './fixtures.js';
+import { useStore } from './setup.js';
+
+const event = (n: number, type = 'demo.created'): StoredCloudEvent => ({
+  id: `e${n}`,
+  type,
+  source: '/test',
+  specversion: '1.0',
+  data: { n, list: [], nested: {} },
+});
+
+const sub = (id: string, createdAt = T0): SubscriptionRecord => ({
+  id,
+  pattern: 'demo.*',
+  target: { kind: 'http', url: `https://example.test/${id}` },
+  maxAttempts: 3,
+  createdAt,
+});
+
+const dlq = (extra: Partial<DlqEntryInput> = {}): DlqEntryInput => ({
+  kind: 'delivery',
+  reason: 'retries exhausted',
+  attempts: 3,
+  lastError: '500',
+  createdAt: T0,
+  ...extra,
+});
+
+describe.each(backends)('Store contract: bus ($name)', (backend) => {
+  const ctx = useStore(backend, { eventLogCap: 10 });
+
+  it('appends events in order and reads them back by time range and type', async () => {
+    const logged = await ctx.store.appendEvents([event(1), event(2, 'demo.deleted'), event(3)], T0);
+    expect(logged.map((l) => l.event.id)).toEqual(['e1', 'e2', 'e3']);
+    expect(logged[0]).toEqual({ seq: `${T0}-0`, receivedAt: T0, event: event(1) });
+    expect(logged.map((l) => l.seq)).toEqual([`${T0}-0`, `${T0}-1`, `${T0}-2`]);
+    await ctx.store.appendEvents([event(4)], T0 + 1000);
+    const late = await ctx.store.appendEvents([event(5)], T0 + 10);
+    expect(late[0]?.seq).toBe(`${T0 + 1000}-1`);
+    expect(late[0]?.receivedAt).toBe(T0 + 10);
+    expect(await ctx.store.appendEvents([], T0)).toEqual([]);
+
+    const all = await ctx.store.readEvents({ limit: 100 });
+    expect(all.map((l) => l.event.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(all[0]?.event).toEqual(event(1));
+    const firstBatch = await ctx.store.readEvents({ from: T0, to: T0, limit: 100 });
+    expect(firstBatch.map((l) => l.event.id)).toEqual(['e1', 'e2', 'e3']);
+    const created = await ctx.store.readEvents({ types: ['demo.created'], limit: 100 });
+    expect(created.map((l) => l.event.id)).toEqual(['e1', 'e3', 'e4', 'e5']);
+    const limited = await ctx.store.readEvents({ from: T0 + 1, types: ['demo.created'], limit: 1 });
+    expect(limited.map((l) => l.event.id)).toEqual(['e4']);
+  });
+
+  it('keeps the event log bounded, dropping the oldest', async () => {
+    for (let i = 0; i < 30; i++) {
+      await ctx.store.appendEvents(
+        Array.from({ length: 10 }, (_, j) => event(i * 10 + j)),
+        T0 + i,
+      );
+    }
+    const kept = await ctx.store.readEvents({ limit: 1000 });
+    // Redis trims with MAXLEN ~ (whole stream nodes of up to 100 entries); memory trims exactly.
+    expect(kept.length).toBeGreaterThanOrEqual(10);
+    expect(kept.length).toBeLessThan(300);
+    expect(kept.at(-1)?.event.id).toBe('e299');
+    expect(kept[0]?.event.id).not.toBe('e0');
+  });
+
+  it('stores subscriptions and moves the version on every change', async () => {
+    const v0 = await ctx.store.subscriptionsVersion();
+    await ctx.store.putSubscription(sub('b', T0 + 1));
+    await ctx.store.putSubscription({ ...sub('a'), ordered: true, target: { kind: 'workflow', workflow: 'wf' } });
+    const v2 = await ctx.store.subscriptionsVersion();
+    expect(v2).toBe(v0 + 2);
+    expect(await ctx.store.listSubscriptions()).toEqual([
+      { ...sub('a'), ordered: true, target: { kind: 'workflow', workflow: 'wf' } },
+      sub('b', T0 + 1),
+    ]);
+    await ctx.store.putSubscription({ ...sub('b', T0 + 1), pattern: '#' });
+    expect((await ctx.store.listSubscriptions())[1]?.pattern).toBe('#');
+    expect(await ctx.store.deleteSubscription('a')).toBe(true);
+    expect(await ctx.store.deleteSubscription('a')).toBe(false);
+    expect(await ctx.store.subscriptionsVersion()).toBe(v0 + 4);
+    expect((await ctx.store.listSubscriptions()).map((s) => s.id)).toEqual(['b']);
+  });
+
+  it('adds, lists, filters, reads and deletes dead letters', async () => {
+    expect(await ctx.store.listDlq({ limit: 10 })).toEqual([]);
+    expect(await ctx.store.dlqSizes()).toEqual({});
+    const first = await ctx.store.addDlq(dlq({ subscriptionId: 's1', event: { id: 'e1', type: 't', source: 's', specversion: '1.0' } }));
+    const second = await ctx.store.addDlq(dlq({ subscriptionId: 's1', createdAt: T0 + 5 }));
+    const third = await ctx.store.addDlq(dlq({ kind: 'task', runId: 'r1', task: 'a', createdAt: T0 + 5 }));
+    const fourth = await ctx.store.addDlq(dlq({ subscriptionId: 's2', kind: 'trigger', createdAt: T0 + 1 }));
+    expect(first).toMatchObject({ ...dlq({ subscriptionId: 's1' }), id: expect.any(String) });
+    expect(await ctx.store.getDlq(first.id)).toEqual(first);
+    expect(await ctx.store.getDlq('missing')).toBeUndefined();
+    expect((await ctx.store.listDlq({ limit: 10 })).map((e) => e.id)).toEqual([third.id, second.id, fourth.id, first.id]);
+    expect((await ctx.store.listDlq({ limit: 2 })).map((e) => e.id)).toEqual([third.id, second.id]);
+    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([second.id, first.id]);
+    expect((await ctx.store.listDlq({ limit: 10, kind: 'task' })).map((e) => e.id)).toEqual([third.id]);
+    expect(await ctx.store.listDlq({ limit: 10, subscriptionId: 's2', kind: 'task' })).toEqual([]);
+    expect(await ctx.store.dlqSizes()).toEqual({ s1: 2, s2: 1, '': 1 });
+    expect(await ctx.store.deleteDlq(first.id)).toBe(true);
+    expect(await ctx.store.deleteDlq(first.id)).toBe(false);
+    expect(await ctx.store.dlqSizes()).toEqual({ s1: 1, s2: 1, '': 1 });
+    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([second.id]);
+  });
+});
