@@ -24,20 +24,6 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
   return out;
 }
 
-/** Prefixes every issue's path (`id` under `[2]` becomes `[2].id`). */
-export function prefixIssues(issues: readonly Issue[], prefix: string): Issue[] {
-  if (prefix === '') return [...issues];
-  return issues.map((issue) => ({
-    path:
-      issue.path === ''
-        ? prefix
-        : issue.path.startsWith('[')
-          ? prefix + issue.path
-          : `${prefix}.${issue.path}`,
-    message: issue.message,
-  }));
-}
-
 /** Says "required" for a missing field instead of zod's "expected string, received undefined". */
 export const requiredFieldMessages: z.core.$ZodErrorMap = (issue) =>
   issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
