@@ -10,6 +10,8 @@ export type Invocation = TaskInvocation | DeliveryInvocation;
 export interface TaskInvocation {
   kind: 'task';
   runId: string;
+  /** The registered workflow the run belongs to (tells the handler which code to run). */
+  workflow: string;
   task: string;
   attempt: number;
   phase: Phase;
@@ -28,6 +30,8 @@ export interface DeliveryInvocation {
   attempt: number;
   /** Epoch ms when the event was published (for publish -> deliver latency). */
   publishedAt: number;
+  /** Set when this delivery comes from a replay; lets a consumer start fresh work for it. */
+  replayId?: string;
   traceparent?: string;
   tracestate?: string;
 }

@@ -1,0 +1,265 @@
+import type { Logger } from '../observability/logger.js';
+import { silentLogger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { noopMetrics } from '../observability/metrics.js';
+import type {
+  BusStore,
+  DlqEntry,
+  LoggedEvent,
+  StoredCloudEvent,
+  SubscriptionRecord,
+  SubscriptionTarget,
+} from '../store/index.js';
+import type { DeliveryInvocation, Envelope, InvokeOutcome, Transport } from '../transport/index.js';
+import { handleDelivery } from './delivery.js';
+import type { CloudEvent } from './envelope.js';
+import { GroupCommit } from './group-commit.js';
+import type { Issue } from './issues.js';
+import type { SchemaRegistry } from './schema-registry.js';
+import { SubscriptionCache } from './subscription-cache.js';
+import { validatePattern } from './topic-pattern.js';
+
+/** What a target is told about the delivery it handles. */
+export interface DeliveryContext {
+  subscription: SubscriptionRecord;
+  attempt: number;
+  /** Set when the delivery comes from a replay (of the log or of a DLQ entry). */
+  replayId?: string;
+}
+
+/** Delivers an event to one kind of target. Throw to fail the attempt. */
+export type TargetHandler = (event: CloudEvent, ctx: DeliveryContext) => Promise<void>;
+
+export interface EventBusOptions {
+  store: BusStore;
+  transport: Pick<Transport, 'enqueue'>;
+  /** Checks `data` by event type; without one every well-formed event passes. */
+  schemas?: SchemaRegistry;
+  /** Handlers by target kind; `http` is built in (signed with `signingSecret`). */
+  targets?: Partial<Record<SubscriptionTarget['kind'], TargetHandler>>;
+  signingSecret?: string;
+  fetch?: typeof fetch;
+  httpTimeoutMs?: number;
+  clock?: () => number;
+  random?: () => number;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** How often a replica checks for subscription changes made elsewhere. Default 1 s. */
+  subscriptionCacheMs?: number;
+  /** Delivery retry backoff (full jitter). */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Default attempts of a subscription that sets none. */
+  defaultMaxAttempts?: number;
+  /** The ordering key of an event for an ordered subscription. Default: the event's `subject`. */
+  orderingKey?: (subscription: SubscriptionRecord, event: StoredCloudEvent) => string | undefined;
+  /** Told about every new DLQ entry (the bridge publishes an alert). */
+  onDeadLetter?: (entry: DlqEntry) => void | Promise<void>;
+}
+
+/** Thrown by `publish` for events that fail validation; nothing was written. */
+export class EventValidationError extends Error {
+  override readonly name = 'EventValidationError';
+  constructor(readonly issues: Issue[]) {
+    super(`invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export interface PublishResult {
+  events: { id: string; seq: string }[];
+  /** Deliveries enqueued (one per matching subscription per event). */
+  deliveries: number;
+}
+
+export interface NewSubscription {
+  id?: string;
+  pattern: string;
+  target: SubscriptionTarget;
+  maxAttempts?: number;
+  ordered?: boolean;
+}
+
+export interface ReplayQuery {
+  from?: number;
+  to?: number;
+  types?: string[];
+  /** Only to this subscription (it must match the events' types). */
+  subscriptionId?: string;
+  limit?: number;
+}
+
+export interface ReplayResult {
+  replayId: string;
+  events: number;
+  deliveries: number;
+}
+
+export type ResolvedBusOptions = Required<
+  Omit<EventBusOptions, 'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey'>
+> &
+  Pick<EventBusOptions, 'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey'>;
+
+/**
+ * The event bus: validate, log, fan out. Each matching subscription gets one delivery, carried by
+ * the transport to the invoke handler; failures retry with backoff, then land in that
+ * subscription's DLQ. Publishing many events at once is one call.
+ *
+ * @example
+ * const bus = new EventBus({ store, transport });
+ * await bus.subscribe({ pattern: 'orders.#', target: { kind: 'http', url: 'https://example.com/hook' } });
+ * await bus.publish([createEvent({ type: 'orders.created', source: '/shop', data: { id: 1 } })]);
+ */
+export class EventBus {
+  readonly options: ResolvedBusOptions;
+  readonly subscriptions: SubscriptionCache;
+  private readonly log: GroupCommit<StoredCloudEvent, LoggedEvent>;
+  private readonly outbox: GroupCommit<Envelope, void>;
+
+  constructor(options: EventBusOptions) {
+    this.options = {
+      fetch: globalThis.fetch.bind(globalThis),
+      httpTimeoutMs: 10_000,
+      clock: Date.now,
+      random: Math.random,
+      logger: silentLogger,
+      metrics: noopMetrics,
+      subscriptionCacheMs: 1_000,
+      retry: {},
+      defaultMaxAttempts: 5,
+      ...options,
+    };
+    const { store, transport, clock } = this.options;
+    this.subscriptions = new SubscriptionCache(store, this.options.subscriptionCacheMs, clock);
+    this.log = new GroupCommit((events) => store.appendEvents(events, clock()));
+    this.outbox = new GroupCommit<Envelope, void>(async (envelopes) => {
+      await transport.enqueue(envelopes);
+      return envelopes.map(() => undefined);
+    });
+  }
+
+  /** Validates every event first (all or nothing), appends them to the log, and fans them out. */
+  async publish(events: CloudEvent | CloudEvent[]): Promise<PublishResult> {
+    const list = Array.isArray(events) ? events : [events];
+    const issues = this.validate(list);
+    if (issues.length > 0) throw new EventValidationError(issues);
+    if (list.length === 0) return { events: [], deliveries: 0 };
+    const logged = await this.log.submit(list as StoredCloudEvent[]);
+    const deliveries = await this.fanOut(logged);
+    for (const e of list) this.options.metrics.inc('eventsPublished', { type: e.type });
+    return { events: logged.map((l) => ({ id: l.event.id, seq: l.seq })), deliveries };
+  }
+
+  /** Checks envelopes' data against the schema registry; issue paths are prefixed by the event index. */
+  validate(events: readonly CloudEvent[]): Issue[] {
+    const { schemas } = this.options;
+    if (!schemas) return [];
+    return events.flatMap((event, i) => {
+      const result = schemas.validate(event);
+      const prefix = events.length > 1 ? `[${i}].` : '';
+      return result.ok ? [] : result.issues.map((issue) => ({ ...issue, path: `${prefix}${issue.path}` }));
+    });
+  }
+
+  async subscribe(input: NewSubscription): Promise<SubscriptionRecord> {
+    const issues = validatePattern(input.pattern);
+    if (issues.length > 0) throw new EventValidationError(issues);
+    const record: SubscriptionRecord = {
+      id: input.id ?? `sub_${crypto.randomUUID().replaceAll('-', '')}`,
+      pattern: input.pattern,
+      target: input.target,
+      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
+      createdAt: this.options.clock(),
+      ...(input.ordered ? { ordered: true } : {}),
+    };
+    await this.options.store.putSubscription(record);
+    this.subscriptions.invalidate();
+    return record;
+  }
+
+  async unsubscribe(id: string): Promise<boolean> {
+    const removed = await this.options.store.deleteSubscription(id);
+    this.subscriptions.invalidate();
+    return removed;
+  }
+
+  /** The invoke handler for deliveries. */
+  handleDelivery(invocation: DeliveryInvocation): Promise<InvokeOutcome> {
+    return handleDelivery(this, invocation);
+  }
+
+  /** Re-delivers logged events (by time range and type) to their subscriptions, or to one. */
+  async replay(query: ReplayQuery): Promise<ReplayResult> {
+    const replayId = `rpl_${crypto.randomUUID().replaceAll('-', '')}`;
+    const logged = await this.options.store.readEvents({
+      limit: query.limit ?? 1_000,
+      ...(query.from === undefined ? {} : { from: query.from }),
+      ...(query.to === undefined ? {} : { to: query.to }),
+      ...(query.types ? { types: query.types } : {}),
+    });
+    const deliveries = await this.fanOut(logged, { replayId, only: query.subscriptionId });
+    return { replayId, events: logged.length, deliveries };
+  }
+
+  /** Delivers one event to one subscription again, as attempt 1 (DLQ replay). */
+  async redeliver(subscriptionId: string, event: StoredCloudEvent, replayId: string): Promise<void> {
+    const sub = await this.subscriptions.get(subscriptionId);
+    if (!sub) throw new Error(`subscription '${subscriptionId}' no longer exists`);
+    await this.outbox.submit([this.envelope(sub, event, 1, this.options.clock(), replayId)]);
+  }
+
+  /** Enqueues one delivery per (event, matching subscription) in one batch. */
+  private async fanOut(
+    logged: LoggedEvent[],
+    replay?: { replayId: string; only?: string | undefined },
+  ): Promise<number> {
+    const subs = await this.subscriptions.all();
+    const envelopes: Envelope[] = [];
+    for (const { event, receivedAt } of logged) {
+      for (const sub of subs) {
+        if (replay?.only !== undefined && sub.record.id !== replay.only) continue;
+        if (!sub.matches(event.type)) continue;
+        envelopes.push(this.envelope(sub.record, event, 1, receivedAt, replay?.replayId));
+      }
+    }
+    if (envelopes.length > 0) await this.outbox.submit(envelopes);
+    return envelopes.length;
+  }
+
+  /** One delivery attempt as a transport envelope (ordered subscriptions get a flow key of 1). */
+  envelope(
+    sub: SubscriptionRecord,
+    event: StoredCloudEvent,
+    attempt: number,
+    publishedAt: number,
+    replayId?: string,
+    delayMs?: number,
+  ): Envelope {
+    const invocation: DeliveryInvocation = {
+      kind: 'delivery',
+      subscriptionId: sub.id,
+      event,
+      attempt,
+      publishedAt,
+    };
+    if (replayId) invocation.replayId = replayId;
+    if (typeof event.traceparent === 'string') invocation.traceparent = event.traceparent;
+    if (typeof event.tracestate === 'string') invocation.tracestate = event.tracestate;
+    const envelope: Envelope = {
+      invocation,
+      options: { dedupId: `${sub.id}:${event.id}:${attempt}${replayId ? `:${replayId}` : ''}` },
+    };
+    if (delayMs) envelope.options!.delayMs = delayMs;
+    if (sub.ordered) {
+      const key = this.options.orderingKey?.(sub, event) ?? (event.subject as string | undefined);
+      if (key !== undefined) {
+        envelope.options!.flowKey = `sub:${sub.id}:${key}`;
+        envelope.options!.flowLimit = 1;
+      }
+    }
+    return envelope;
+  }
+
+  /** Sends envelopes through the shared outbox (group-committed with other callers). */
+  async enqueue(envelopes: Envelope[]): Promise<void> {
+    await this.outbox.submit(envelopes);
+  }
+}

@@ -1,0 +1,98 @@
+import type { DeliveryInvocation, InvokeOutcome } from '../transport/index.js';
+import type { EventBus } from './bus.js';
+import type { CloudEvent } from './envelope.js';
+import { deliverHttp, PermanentDeliveryError } from './http-target.js';
+
+/** Marks a delivery failure that no retry can fix (the DLQ takes it at once). */
+export class NonRetriableDeliveryError extends Error {
+  override readonly name = 'NonRetriableDeliveryError';
+}
+
+/**
+ * Runs one delivery attempt: call the subscription's target; on failure retry with backoff until
+ * the subscription's attempts are spent, then write a DLQ entry with the reason, attempts and
+ * last error. Always acknowledges: the retry is a new, delayed invocation.
+ */
+export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocation): Promise<InvokeOutcome> {
+  const { options } = bus;
+  const sub = await bus.subscriptions.get(invocation.subscriptionId);
+  if (!sub) {
+    options.logger.info('delivery for a removed subscription dropped', {
+      subscriptionId: invocation.subscriptionId,
+    });
+    return { status: 'ack' };
+  }
+  const event = invocation.event as CloudEvent;
+  const labels = { type: event.type, subscription: sub.id };
+  try {
+    const ctx = {
+      subscription: sub,
+      attempt: invocation.attempt,
+      ...(invocation.replayId ? { replayId: invocation.replayId } : {}),
+    };
+    if (sub.target.kind === 'http' && !options.targets?.http) {
+      await deliverHttp(sub.target.url, event, {
+        timeoutMs: options.httpTimeoutMs,
+        fetch: options.fetch,
+        clock: options.clock,
+        ...(options.signingSecret ? { signingSecret: options.signingSecret } : {}),
+      });
+    } else {
+      const target = options.targets?.[sub.target.kind];
+      if (!target) throw new NonRetriableDeliveryError(`no handler for target kind '${sub.target.kind}'`);
+      await target(event, ctx);
+    }
+    options.metrics.inc('eventsDelivered', labels);
+    options.metrics.observe('deliveryLatency', Math.max(0, options.clock() - invocation.publishedAt) / 1000);
+    return { status: 'ack' };
+  } catch (error) {
+    options.metrics.inc('eventsDeliveryFailed', labels);
+    const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const permanent = error instanceof NonRetriableDeliveryError || error instanceof PermanentDeliveryError;
+    if (!permanent && invocation.attempt < sub.maxAttempts) {
+      const delayMs = backoff(bus, invocation.attempt);
+      const next = bus.envelope(
+        sub,
+        invocation.event,
+        invocation.attempt + 1,
+        invocation.publishedAt,
+        invocation.replayId,
+        delayMs,
+      );
+      await bus.enqueue([next]);
+      options.logger.warn('delivery failed, will retry', {
+        subscriptionId: sub.id,
+        eventId: event.id,
+        attempt: invocation.attempt,
+        delayMs,
+        error: lastError,
+      });
+      return { status: 'ack' };
+    }
+    const entry = await options.store.addDlq({
+      kind: 'delivery',
+      reason: permanent ? 'rejected' : 'retries exhausted',
+      attempts: invocation.attempt,
+      lastError,
+      subscriptionId: sub.id,
+      event: invocation.event,
+      createdAt: options.clock(),
+    });
+    options.metrics.inc('dlqEntries', { kind: 'delivery' });
+    options.logger.warn('delivery dead-lettered', {
+      subscriptionId: sub.id,
+      eventId: event.id,
+      dlqId: entry.id,
+      error: lastError,
+    });
+    await options.onDeadLetter?.(entry);
+    return { status: 'ack' };
+  }
+}
+
+/** Exponential backoff with full jitter before attempt `attempt + 1`. */
+function backoff(bus: EventBus, attempt: number): number {
+  const { baseDelayMs = 500, maxDelayMs = 60_000 } = bus.options.retry;
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(bus.options.random() * ceiling);
+}

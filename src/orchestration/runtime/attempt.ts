@@ -1,0 +1,181 @@
+import type { LeaseResult } from '../../store/index.js';
+import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
+import { RunCancelledError, serializeError, TaskTimeoutError } from '../errors.js';
+import { nextRetry } from '../retry.js';
+import type { TaskDefinition } from '../workflow.js';
+import type { OrchestratorConfig } from './config.js';
+import { type AttemptRef, ListenerCalls } from './lifecycle.js';
+import type { RunEffects } from './run-effects.js';
+
+type Leased = Extract<LeaseResult, { ok: true }>;
+
+/** Attempts running in this process, by run, so a cancellation can abort them. */
+export type LocalAttempts = Map<string, Set<AbortController>>;
+
+/**
+ * Runs one task attempt (or one compensation attempt): lease, run the code under a timeout,
+ * then record the outcome in one atomic store call and enqueue what it released.
+ * This is the only place task code runs, whatever transport carried the invocation here.
+ */
+export async function runAttempt(
+  config: OrchestratorConfig,
+  effects: RunEffects,
+  local: LocalAttempts,
+  invocation: TaskInvocation,
+): Promise<InvokeOutcome> {
+  const { store, registry, clock, workerId, logger } = config;
+  const workflow = registry.get(invocation.workflow);
+  const definition = workflow?.tasks.get(invocation.task);
+  if (!workflow || !definition) {
+    // Another release of the app may know it: let the transport retry, and the DLQ catch it if none does.
+    logger.error('invocation for an unknown workflow or task', { ...invocation });
+    return { status: 'retry', error: `unknown task ${invocation.workflow}/${invocation.task}` };
+  }
+  const { phase } = invocation;
+  const timeoutMs = definition.timeoutMs ?? config.defaultTimeoutMs;
+  const startedAt = clock();
+  const lease = await store.leaseAttempt({
+    runId: invocation.runId,
+    task: invocation.task,
+    attempt: invocation.attempt,
+    phase,
+    workerId,
+    now: startedAt,
+    leaseMs: timeoutMs + config.leaseGraceMs,
+  });
+  if (!lease.ok) {
+    logger.debug('attempt not leased', { ...invocation, reason: lease.reason });
+    return { status: 'ack' };
+  }
+  const ref: AttemptRef = {
+    runId: invocation.runId,
+    workflow: workflow.name,
+    task: invocation.task,
+    attempt: lease.attempt,
+    phase,
+    meta: lease.meta,
+  };
+  const calls = new ListenerCalls(config.listener);
+  if (phase === 'execute') {
+    calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: lease.runCreatedAt });
+  }
+
+  const outcome = await execute(config, definition, ref, lease, timeoutMs, local);
+  const endedAt = clock();
+  if (outcome.ok) {
+    const done = await store.completeAttempt({ ...target(ref), result: outcome.value, now: endedAt });
+    if (!done.ok) {
+      logger.warn('completion refused', { ...ref, reason: done.reason });
+    } else {
+      if (phase === 'execute') {
+        calls.emit('taskCompleted', {
+          ...ref,
+          result: outcome.value,
+          durationMs: endedAt - startedAt,
+          workerId,
+          completedAt: endedAt,
+        });
+      }
+      await effects.apply(workflow, ref.runId, calls, done.ready, done.run, lease, endedAt);
+    }
+  } else {
+    const policy = phase === 'execute' ? definition.retry : definition.compensationRetry;
+    const decision = nextRetry(policy, lease.attempt, outcome.error, { random: config.random, now: endedAt });
+    const error = serializeError(outcome.error);
+    const failed = await store.failAttempt({
+      ...target(ref),
+      error,
+      now: endedAt,
+      ...(decision.retry ? { retryAt: decision.at } : {}),
+    });
+    if (!failed.ok) {
+      logger.warn('failure refused', { ...ref, reason: failed.reason });
+    } else {
+      calls.emit('taskFailed', {
+        ...ref,
+        error,
+        willRetry: failed.willRetry,
+        ...(failed.willRetry && decision.retry ? { nextAttemptAt: decision.at } : {}),
+        durationMs: endedAt - startedAt,
+        workerId,
+        failedAt: endedAt,
+      });
+      if (failed.skipped.length > 0) {
+        calls.emit('tasksSkipped', {
+          runId: ref.runId,
+          workflow: ref.workflow,
+          tasks: failed.skipped,
+          meta: ref.meta,
+        });
+      }
+      await effects.apply(workflow, ref.runId, calls, failed.ready, failed.run, lease, endedAt);
+    }
+  }
+  await calls.settle();
+  return { status: 'ack' };
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+async function execute(
+  config: OrchestratorConfig,
+  definition: TaskDefinition<unknown>,
+  ref: AttemptRef,
+  lease: Leased,
+  timeoutMs: number,
+  local: LocalAttempts,
+): Promise<Outcome> {
+  const controller = new AbortController();
+  const running = local.get(ref.runId) ?? new Set<AbortController>();
+  local.set(ref.runId, running.add(controller));
+  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(ref.task, timeoutMs)), timeoutMs);
+  try {
+    const ctx = {
+      input: lease.input,
+      deps: lease.deps,
+      runId: ref.runId,
+      workflow: ref.workflow,
+      taskName: ref.task,
+      attempt: ref.attempt,
+      idempotencyKey: `${ref.runId}:${ref.task}${ref.phase === 'compensate' ? ':compensate' : ''}`,
+      logger: config.logger.child({
+        runId: ref.runId,
+        task: ref.task,
+        attempt: ref.attempt,
+        phase: ref.phase,
+      }),
+      signal: controller.signal,
+      meta: lease.meta,
+    };
+    const body =
+      ref.phase === 'execute'
+        ? Promise.resolve().then(() => definition.run(ctx))
+        : Promise.resolve().then(() => definition.compensate?.({ ...ctx, result: lease.result }));
+    const value = await Promise.race([body, aborted(controller.signal)]);
+    return { ok: true, value: value === undefined ? null : value };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    clearTimeout(timer);
+    running.delete(controller);
+    if (running.size === 0) local.delete(ref.runId);
+  }
+}
+
+/** Rejects with the abort reason (a timeout or a cancellation) when the signal fires. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason ?? new RunCancelledError('aborted')), {
+      once: true,
+    });
+  });
+}
+
+function target(ref: AttemptRef): {
+  runId: string;
+  task: string;
+  attempt: number;
+  phase: AttemptRef['phase'];
+} {
+  return { runId: ref.runId, task: ref.task, attempt: ref.attempt, phase: ref.phase };
+}

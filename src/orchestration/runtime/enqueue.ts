@@ -1,0 +1,62 @@
+import type { ReadyTask, RunMeta } from '../../store/index.js';
+import type { Envelope } from '../../transport/index.js';
+import type { AnyWorkflow } from './registry.js';
+
+/** What the concurrency key of a task is computed from. */
+export interface RunContext {
+  input: unknown;
+  meta: RunMeta;
+}
+
+/**
+ * Turns ready tasks into transport envelopes: priority, backoff delay, a dedup id per
+ * (run, task, phase, attempt), and the flow key that enforces the task's concurrency limit.
+ */
+export function toEnvelopes(
+  workflow: AnyWorkflow,
+  ready: readonly ReadyTask[],
+  run: RunContext,
+  now: number,
+  trace: { traceparent?: string; tracestate?: string } = {},
+): Envelope[] {
+  return ready.map((r) => {
+    const definition = workflow.tasks.get(r.task);
+    const envelope: Envelope = {
+      invocation: {
+        kind: 'task',
+        runId: r.runId,
+        workflow: workflow.name,
+        task: r.task,
+        attempt: r.attempt,
+        phase: r.phase,
+        enqueuedAt: now,
+        ...trace,
+      },
+      options: {
+        priority: r.priority,
+        dedupId: `${r.runId}:${r.task}:${r.phase}:${r.attempt}`,
+      },
+    };
+    const options = envelope.options!;
+    if (r.notBefore !== undefined && r.notBefore > now) options.delayMs = r.notBefore - now;
+    const concurrency = definition?.concurrency;
+    if (concurrency && r.phase === 'execute') {
+      const base = `${workflow.name}:${r.task}`;
+      const key = concurrency.key?.({
+        input: run.input,
+        runId: r.runId,
+        workflow: workflow.name,
+        taskName: r.task,
+        meta: run.meta,
+      });
+      options.flowKey = key === undefined ? base : `${base}:${key}`;
+      options.flowLimit = concurrency.limit;
+    }
+    return envelope;
+  });
+}
+
+/** Whether enqueuing these tasks needs the run input (a keyed concurrency limit). */
+export function needsRunContext(workflow: AnyWorkflow, ready: readonly ReadyTask[]): boolean {
+  return ready.some((r) => workflow.tasks.get(r.task)?.concurrency?.key !== undefined);
+}

@@ -1,0 +1,89 @@
+import type { Phase, Priority, RunMeta, RunOutcome } from '../../store/index.js';
+
+/** Identifies one attempt of one task of one run. */
+export interface AttemptRef {
+  runId: string;
+  workflow: string;
+  task: string;
+  attempt: number;
+  phase: Phase;
+  /** Trace and correlation context of the run. */
+  meta: RunMeta;
+}
+
+export interface TaskQueuedEvent extends AttemptRef {
+  priority: Priority;
+  /** Epoch ms before which it will not run (a retry's backoff). */
+  notBefore?: number;
+}
+
+export interface TaskStartedEvent extends AttemptRef {
+  workerId: string;
+  startedAt: number;
+  /** When the run was created: the start of the first task measures event-to-task latency. */
+  runCreatedAt: number;
+}
+
+export interface TaskCompletedEvent extends AttemptRef {
+  result: unknown;
+  durationMs: number;
+  workerId: string;
+  completedAt: number;
+}
+
+export interface TaskFailedEvent extends AttemptRef {
+  error: string;
+  willRetry: boolean;
+  nextAttemptAt?: number;
+  durationMs?: number;
+  workerId: string;
+  failedAt: number;
+}
+
+export interface TasksSkippedEvent {
+  runId: string;
+  workflow: string;
+  tasks: string[];
+  meta: RunMeta;
+}
+
+export interface RunEndedEvent extends RunOutcome {
+  runId: string;
+  endedAt: number;
+}
+
+/**
+ * How the orchestrator reports lifecycle changes. It knows nothing of the bus: the bridge implements
+ * this port and turns each call into events. A returned promise is awaited before the invocation is
+ * acknowledged, so a crash before publishing means the invocation is delivered again.
+ */
+export interface LifecycleListener {
+  taskQueued?(event: TaskQueuedEvent): void | Promise<void>;
+  taskStarted?(event: TaskStartedEvent): void | Promise<void>;
+  taskCompleted?(event: TaskCompletedEvent): void | Promise<void>;
+  taskFailed?(event: TaskFailedEvent): void | Promise<void>;
+  tasksSkipped?(event: TasksSkippedEvent): void | Promise<void>;
+  /** The run ended, or started compensating (`status: 'compensating'`). */
+  runChanged?(event: RunEndedEvent): void | Promise<void>;
+}
+
+/** Calls every listener method it is given and collects the promises to await. */
+export class ListenerCalls {
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(private readonly listener: LifecycleListener) {}
+
+  emit<K extends keyof LifecycleListener>(
+    method: K,
+    event: Parameters<NonNullable<LifecycleListener[K]>>[0],
+  ): void {
+    const fn = this.listener[method] as ((e: typeof event) => void | Promise<void>) | undefined;
+    if (!fn) return;
+    const out = fn.call(this.listener, event);
+    if (out) this.pending.push(out);
+  }
+
+  async settle(): Promise<void> {
+    if (this.pending.length > 0) await Promise.all(this.pending);
+  }
+}

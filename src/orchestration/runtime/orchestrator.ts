@@ -1,0 +1,162 @@
+import type { Priority, RunMeta, RunView } from '../../store/index.js';
+import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
+import { InvalidInputError, RunCancelledError } from '../errors.js';
+import { type LocalAttempts, runAttempt } from './attempt.js';
+import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
+import { ListenerCalls } from './lifecycle.js';
+import { RunEffects } from './run-effects.js';
+import { runIdFor } from './run-id.js';
+
+export interface StartRunInput {
+  workflow: string;
+  input?: unknown;
+  /** Overrides every task's priority for this run. */
+  priority?: Priority;
+  /** The same key starts one run, never two (the run id is derived from it). */
+  idempotencyKey?: string;
+  /** Trace and correlation context (traceparent, correlationid, trigger_event_id...). */
+  meta?: RunMeta;
+}
+
+export interface StartRunResult {
+  runId: string;
+  /** False when the idempotency key had already started this run. */
+  created: boolean;
+}
+
+/**
+ * The workflow runtime: starts runs, runs task attempts delivered by the transport, sweeps
+ * expired leases and cancels runs. Stateless: every fact lives in the Store, so any number of
+ * processes (or isolates) can share the work.
+ *
+ * @example
+ * const orchestrator = new Orchestrator({ store, transport, registry, workerId: 'node-1' });
+ * const { runId } = await orchestrator.startRun({ workflow: 'trial-provisioning', input: { email } });
+ */
+export class Orchestrator {
+  readonly config: OrchestratorConfig;
+  private readonly effects: RunEffects;
+  private readonly local: LocalAttempts = new Map();
+
+  constructor(options: OrchestratorOptions) {
+    this.config = resolveOptions(options);
+    this.effects = new RunEffects(this.config);
+  }
+
+  /** Creates a run and enqueues its root tasks. Throws `InvalidInputError` for an unknown workflow or bad input. */
+  async startRun(request: StartRunInput): Promise<StartRunResult> {
+    const { store, registry, clock } = this.config;
+    const workflow = registry.get(request.workflow);
+    if (!workflow) throw new InvalidInputError(request.workflow, `unknown workflow '${request.workflow}'`);
+    const input = workflow.parseInput(request.input);
+    const tasks = workflow.toTaskSpecs(request.priority);
+    const runId = request.idempotencyKey
+      ? await runIdFor(workflow.name, request.idempotencyKey)
+      : `run_${crypto.randomUUID().replaceAll('-', '')}`;
+    const meta = request.meta ?? {};
+    const now = clock();
+    const created = await store.createRun({
+      runId,
+      workflow: workflow.name,
+      input,
+      tasks,
+      meta,
+      now,
+      queuedTimeoutMs: this.config.queuedTimeoutMs,
+    });
+    if (created.created) {
+      const calls = new ListenerCalls(this.config.listener);
+      await this.effects.apply(workflow, runId, calls, created.ready, undefined, { input, meta }, now);
+      await calls.settle();
+    }
+    return { runId, created: created.created };
+  }
+
+  /** The invoke handler for task invocations. Never throws: a store failure asks the transport to retry. */
+  async handleTask(invocation: TaskInvocation): Promise<InvokeOutcome> {
+    try {
+      return await runAttempt(this.config, this.effects, this.local, invocation);
+    } catch (error) {
+      this.config.logger.error('attempt failed to record', { ...invocation, error: String(error) });
+      return { status: 'retry', error: String(error) };
+    }
+  }
+
+  /**
+   * Re-enqueues queued attempts whose invocation was lost and fails (or retries) attempts whose
+   * lease expired. Run it every few seconds (interval on Node, Cron Trigger on Workers).
+   * @returns how many entries it handled.
+   */
+  async sweep(limit = 500): Promise<number> {
+    const { store, registry, clock, workerId, logger } = this.config;
+    const now = clock();
+    const swept = await store.expireLeases({ now, limit, queuedTimeoutMs: this.config.queuedTimeoutMs });
+    const calls = new ListenerCalls(this.config.listener);
+    const byRun = new Map<string, typeof swept.ready>();
+    for (const r of swept.ready) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
+    const outcomes = new Map(swept.expired.filter((e) => e.run).map((e) => [e.runId, e.run]));
+    for (const e of swept.expired) {
+      const view = await store.getRun(e.runId);
+      const meta = view?.meta ?? {};
+      calls.emit('taskFailed', {
+        runId: e.runId,
+        workflow: view?.workflow ?? '',
+        task: e.task,
+        attempt: e.attempt,
+        phase: e.phase,
+        meta,
+        error: 'lease expired',
+        willRetry: e.willRetry,
+        workerId,
+        failedAt: now,
+      });
+      if (e.skipped.length > 0) {
+        calls.emit('tasksSkipped', {
+          runId: e.runId,
+          workflow: view?.workflow ?? '',
+          tasks: e.skipped,
+          meta,
+        });
+      }
+    }
+    for (const runId of new Set([...byRun.keys(), ...outcomes.keys()])) {
+      const view = await store.getRun(runId);
+      const workflow = view && registry.get(view.workflow);
+      if (!view || !workflow) {
+        logger.error('sweep found a run of an unknown workflow', { runId, workflow: view?.workflow });
+        continue;
+      }
+      const context = { input: view.input, meta: view.meta };
+      await this.effects.apply(
+        workflow,
+        runId,
+        calls,
+        byRun.get(runId) ?? [],
+        outcomes.get(runId),
+        context,
+        now,
+      );
+    }
+    await calls.settle();
+    return swept.requeued.length + swept.expired.length;
+  }
+
+  /** Cancels a run: nothing new starts, and attempts running in this process are aborted. */
+  async cancelRun(runId: string, reason?: string): Promise<{ ok: boolean; reason?: string }> {
+    const now = this.config.clock();
+    const result = await this.config.store.cancelRun({ runId, now, ...(reason ? { reason } : {}) });
+    if (!result.ok) return { ok: false, ...(result.reason ? { reason: result.reason } : {}) };
+    for (const controller of this.local.get(runId) ?? [])
+      controller.abort(new RunCancelledError(runId, reason));
+    if (result.run) {
+      const calls = new ListenerCalls(this.config.listener);
+      calls.emit('runChanged', { ...result.run, runId, endedAt: now });
+      await calls.settle();
+    }
+    return { ok: true };
+  }
+
+  getRun(runId: string): Promise<RunView | undefined> {
+    return this.config.store.getRun(runId);
+  }
+}

@@ -1,0 +1,59 @@
+import type { ReadyTask, RunOutcome } from '../../store/index.js';
+import type { OrchestratorConfig } from './config.js';
+import { type RunContext, toEnvelopes } from './enqueue.js';
+import type { ListenerCalls } from './lifecycle.js';
+import type { AnyWorkflow } from './registry.js';
+
+/**
+ * What follows a state change: report the attempts it released, enqueue them in one batch,
+ * and report the run's end. Shared by every path that changes state (start, attempt, sweep, cancel).
+ */
+export class RunEffects {
+  constructor(private readonly config: OrchestratorConfig) {}
+
+  /**
+   * @param context the run's input and meta when the caller has them; read from the store otherwise
+   *   (only the sweeper, which holds nothing but ids, pays that read).
+   */
+  async apply(
+    workflow: AnyWorkflow,
+    runId: string,
+    calls: ListenerCalls,
+    ready: readonly ReadyTask[],
+    run: RunOutcome | undefined,
+    context: RunContext | undefined,
+    now: number,
+  ): Promise<void> {
+    if (ready.length > 0) {
+      const runContext = context ?? (await this.readContext(runId));
+      for (const r of ready) {
+        calls.emit('taskQueued', {
+          runId: r.runId,
+          workflow: workflow.name,
+          task: r.task,
+          attempt: r.attempt,
+          phase: r.phase,
+          priority: r.priority,
+          meta: runContext.meta,
+          ...(r.notBefore === undefined ? {} : { notBefore: r.notBefore }),
+        });
+      }
+      await this.config.transport.enqueue(
+        toEnvelopes(workflow, ready, runContext, now, traceOf(runContext.meta)),
+      );
+    }
+    if (run) calls.emit('runChanged', { ...run, runId, endedAt: now });
+  }
+
+  private async readContext(runId: string): Promise<RunContext> {
+    const view = await this.config.store.getRun(runId);
+    return { input: view?.input, meta: view?.meta ?? {} };
+  }
+}
+
+function traceOf(meta: RunContext['meta']): { traceparent?: string; tracestate?: string } {
+  return {
+    ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+    ...(meta.tracestate ? { tracestate: meta.tracestate } : {}),
+  };
+}
