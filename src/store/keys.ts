@@ -33,6 +33,8 @@ export interface BusKeys {
   dlq: string;
   dlqByTime: string;
   dlqSizes: string;
+  /** Counter behind DLQ ids. */
+  dlqSequence: string;
   /** Prefix of the per-subscription DLQ index zsets; scripts append the subscription id. */
   dlqBySubscriptionBase: string;
 }
@@ -103,6 +105,7 @@ export class StoreKeys {
       dlq: `${base}dlq`,
       dlqByTime: `${base}dlq:by-time`,
       dlqSizes: `${base}dlq:sizes`,
+      dlqSequence: `${base}dlq:seq`,
       dlqBySubscriptionBase: `${base}dlq:by-sub:`,
     };
   }

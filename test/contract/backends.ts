@@ -1,5 +1,7 @@
 import { MemoryStore } from '../../src/store/memory/index.js';
+import { fromIoredis, RedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/types.js';
+import { redisNamespace } from './redis-namespace.js';
 
 export interface BackendOptions {
   shards?: number;
@@ -18,6 +20,22 @@ export const backends: Backend[] = [
     async make(options = {}) {
       const store = new MemoryStore(options.eventLogCap ? { eventLogCap: options.eventLogCap } : {});
       return { store, cleanup: () => store.close() };
+    },
+  },
+  {
+    name: 'redis-ioredis',
+    async make(options = {}) {
+      const ns = redisNamespace();
+      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), { prefix: ns.prefix, ...options });
+      return { store, cleanup: () => ns.cleanup() };
+    },
+  },
+  {
+    name: 'redis-ioredis-4-shards',
+    async make(options = {}) {
+      const ns = redisNamespace();
+      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), { prefix: ns.prefix, shards: 4, ...options });
+      return { store, cleanup: () => ns.cleanup() };
     },
   },
 ];

@@ -1,0 +1,51 @@
+-- completeAttempt: records a successful attempt and releases what it unblocks, atomically.
+--
+-- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
+-- KEYS[4] shard deadlines   KEYS[5] shard stats
+-- ARGV[1] runId  ARGV[2] task  ARGV[3] attempt  ARGV[4] phase  ARGV[5] result JSON  ARGV[6] now
+--
+-- Returns JSON CompleteResult: { ok: true, ready: ReadyTask[], run?: RunOutcome }
+-- or { ok: false, reason: not_found | stale } (a duplicate completion changes nothing).
+-- Execute: running -> completed; dependents reaching zero open deps -> queued; all completed -> run completed.
+-- On a cancelled run the result is kept and nothing is released. On a failing run, the last running
+-- task ending starts compensation (or fails the run). Compensate: compensating -> compensated, then the next step.
+--- @include "includes/keys"
+--- @include "includes/engine"
+
+local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if redis.call('EXISTS', KEYS[1]) == 0 then return refusal('not_found') end
+local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
+local state = taskGet(ctx, name, 'state')
+if not state then return refusal('not_found') end
+local ready = {}
+
+if phase == 'compensate' then
+  if not isLeasedCompensation(ctx, name, attempt) then return refusal('stale') end
+  moveTask(ctx, name, 'compensated')
+  taskSet(ctx, name, 'endedAt', ctx.now)
+  clearDeadline(ctx, name)
+  local outcome = continueCompensation(ctx, ready)
+  local fields = { 'ok', 'true', 'ready', jsonArray(ready) }
+  if outcome then fields[5], fields[6] = 'run', outcome end
+  return jsonObject(fields)
+end
+
+if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
+moveTask(ctx, name, 'completed')
+redis.call('HSET', ctx.results, name, ARGV[5])
+taskSet(ctx, name, 'endedAt', ctx.now)
+clearDeadline(ctx, name)
+
+local outcome = nil
+local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'order')
+if run[1] == 'running' then
+  if run[2] == '1' then
+    if tonumber(run[3]) == 0 then outcome = settleFailure(ctx, ready) end
+  else
+    releaseDependents(ctx, name, ready)
+    if tonumber(run[4]) == #cjson.decode(run[5]) then outcome = endRun(ctx, 'completed') end
+  end
+end
+local fields = { 'ok', 'true', 'ready', jsonArray(ready) }
+if outcome then fields[5], fields[6] = 'run', outcome end
+return jsonObject(fields)

@@ -1,0 +1,48 @@
+-- createRun: creates a run and queues its root tasks, once per runId.
+--
+-- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
+-- KEYS[4] shard deadlines   KEYS[5] shard stats
+-- ARGV[1] runId  ARGV[2] workflow  ARGV[3] input JSON  ARGV[4] meta JSON  ARGV[5] now
+-- ARGV[6] queuedTimeoutMs  ARGV[7] task specs JSON (array, sorted by topoIndex, validated by the caller)
+--
+-- Returns JSON CreateRunResult: { created, ready: ReadyTask[], status }.
+-- An existing run is left untouched: { created: false, ready: [], status }.
+--- @include "includes/keys"
+--- @include "includes/engine"
+
+local existing = redis.call('HGET', KEYS[1], 'status')
+if existing then
+  return jsonObject({ 'created', 'false', 'ready', '[]', 'status', cjson.encode(existing) })
+end
+
+local runId, now, qto = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
+local ctx = runContext(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], runId, now, qto)
+local specs = cjson.decode(ARGV[7])
+
+local names, dependents = {}, {}
+for i, spec in ipairs(specs) do
+  names[i] = spec.name
+  dependents[spec.name] = {}
+end
+for _, spec in ipairs(specs) do
+  for _, dep in ipairs(spec.dependsOn) do table.insert(dependents[dep], spec.name) end
+end
+
+redis.call('HSET', ctx.meta,
+  'workflow', ARGV[2], 'input', ARGV[3], 'meta', ARGV[4], 'createdAt', ARGV[5], 'status', 'running',
+  'qto', ARGV[6], 'order', jsonStrings(names), 'running', 0, 'completed', 0)
+
+for _, spec in ipairs(specs) do
+  taskSet(ctx, spec.name,
+    'state', 'pending', 'attempt', 0, 'left', #spec.dependsOn,
+    'deps', jsonStrings(spec.dependsOn), 'dependents', jsonStrings(dependents[spec.name]),
+    'priority', spec.priority, 'max', spec.maxAttempts, 'cmax', spec.compensationMaxAttempts,
+    'comp', spec.compensable and '1' or '0', 'topo', spec.topoIndex, 'cattempt', 0, 'cleased', 0)
+  bumpStats(ctx, 'pending', spec.priority, 1)
+end
+
+local ready = {}
+for _, spec in ipairs(specs) do
+  if #spec.dependsOn == 0 then queueTask(ctx, spec.name, 1, nil, ready) end
+end
+return jsonObject({ 'created', 'true', 'ready', jsonArray(ready), 'status', '"running"' })

@@ -1,0 +1,54 @@
+-- expireLeases: the sweeper, for one shard. Handles deadline entries with score <= now, oldest first.
+--
+-- KEYS[1] shard deadlines zset (member runId|task)   KEYS[2] shard stats hash
+-- ARGV[1] run key base of the shard (run keys are built from it, same hash tag)  ARGV[2] now
+-- ARGV[3] limit  ARGV[4] queuedTimeoutMs
+--
+-- Returns JSON ExpireResult: { requeued: ReadyTask[], expired: ExpiredAttempt[], ready: ReadyTask[] }.
+-- Queued (or unleased compensating) task: re-enqueued with the same attempt and a new deadline.
+-- Leased attempt: a failed attempt with error "lease expired", retried now while attempts remain.
+--- @include "includes/keys"
+--- @include "includes/engine"
+
+local base, now, limit, qto = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+local requeued, expired, ready = {}, {}, {}
+
+for _, member in ipairs(due) do
+  redis.call('ZREM', KEYS[1], member)
+  local sep = string.find(member, '|', 1, true)
+  local runId, name = string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
+  local ctx = runContextFromBase(base, KEYS[1], KEYS[2], runId, now, qto)
+  local state = taskGet(ctx, name, 'state')
+  local leased = taskGet(ctx, name, 'cleased') == '1'
+  if state == 'queued' then
+    local before = #ready
+    queueTask(ctx, name, tonumber(taskGet(ctx, name, 'attempt')), nil, ready)
+    requeued[#requeued + 1] = ready[before + 1]
+  elseif state == 'compensating' and not leased then
+    setDeadline(ctx, name, now + qto)
+    local task = readyTask(ctx, name, tonumber(taskGet(ctx, name, 'cattempt')), 'compensate', nil)
+    requeued[#requeued + 1] = task
+    ready[#ready + 1] = task
+  elseif state == 'running' or state == 'compensating' then
+    local skipped = {}
+    local willRetry, outcome, attempt, phase
+    if state == 'running' then
+      phase = 'execute'
+      attempt = tonumber(taskGet(ctx, name, 'attempt'))
+      willRetry, outcome = failExecution(ctx, name, 'lease expired', now, ready, skipped)
+    else
+      phase = 'compensate'
+      attempt = tonumber(taskGet(ctx, name, 'cattempt'))
+      willRetry, outcome = failCompensation(ctx, name, 'lease expired', now, ready)
+    end
+    local fields = {
+      'runId', cjson.encode(runId), 'task', cjson.encode(name), 'attempt', tostring(attempt),
+      'phase', cjson.encode(phase), 'willRetry', willRetry and 'true' or 'false', 'skipped', jsonStrings(skipped),
+    }
+    if outcome then fields[13], fields[14] = 'run', outcome end
+    expired[#expired + 1] = jsonObject(fields)
+  end
+end
+
+return jsonObject({ 'requeued', jsonArray(requeued), 'expired', jsonArray(expired), 'ready', jsonArray(ready) })

@@ -1,0 +1,39 @@
+-- failAttempt: records a failed attempt: a retry at retryAt, or a final failure.
+--
+-- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
+-- KEYS[4] shard deadlines   KEYS[5] shard stats
+-- ARGV[1] runId  ARGV[2] task  ARGV[3] attempt  ARGV[4] phase  ARGV[5] error  ARGV[6] now
+-- ARGV[7] retryAt ('' = attempts spent)
+--
+-- Returns JSON FailResult: { ok: true, willRetry, ready: ReadyTask[], skipped: string[], run?: RunOutcome }
+-- or { ok: false, reason: not_found | stale }.
+-- Execute retry: running -> queued (attempt + 1, notBefore = retryAt), only while attempts remain and the
+-- run is neither failing nor cancelled. Final: running -> failed, pending/queued -> skipped; once nothing
+-- runs, the run compensates (highest topoIndex first) or fails.
+-- Compensate: a retry keeps the task compensating (attempt + 1); final -> compensation_failed, next step.
+--- @include "includes/keys"
+--- @include "includes/engine"
+
+local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local retryAt = tonumber(ARGV[7])
+if redis.call('EXISTS', KEYS[1]) == 0 then return refusal('not_found') end
+local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
+local state = taskGet(ctx, name, 'state')
+if not state then return refusal('not_found') end
+local ready, skipped = {}, {}
+local willRetry, outcome
+
+if phase == 'compensate' then
+  if not isLeasedCompensation(ctx, name, attempt) then return refusal('stale') end
+  willRetry, outcome = failCompensation(ctx, name, ARGV[5], retryAt, ready)
+else
+  if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
+  willRetry, outcome = failExecution(ctx, name, ARGV[5], retryAt, ready, skipped)
+end
+
+local fields = {
+  'ok', 'true', 'willRetry', willRetry and 'true' or 'false',
+  'ready', jsonArray(ready), 'skipped', jsonStrings(skipped),
+}
+if outcome then fields[9], fields[10] = 'run', outcome end
+return jsonObject(fields)

@@ -1,0 +1,83 @@
+-- Task fields live in one hash per run, as `<task>:<field>`; the shard's stats hash counts tasks by state.
+--- @include "includes/json"
+--- @include "model"
+
+local function taskGet(ctx, name, field)
+  return redis.call('HGET', ctx.tasks, name .. ':' .. field)
+end
+
+-- taskSet(ctx, name, field1, value1, field2, value2, ...)
+local function taskSet(ctx, name, ...)
+  local pairsList = { ... }
+  local args = {}
+  for i = 1, #pairsList, 2 do
+    args[#args + 1] = name .. ':' .. pairsList[i]
+    args[#args + 1] = pairsList[i + 1]
+  end
+  redis.call('HSET', ctx.tasks, unpack(args))
+end
+
+local function taskDel(ctx, name, field)
+  redis.call('HDEL', ctx.tasks, name .. ':' .. field)
+end
+
+local COUNTED_STATES = { pending = true, queued = true, running = true, completed = true, failed = true }
+
+local function bumpStats(ctx, state, priority, delta)
+  if not COUNTED_STATES[state] then return end
+  redis.call('HINCRBY', ctx.stats, state, delta)
+  if state == 'queued' then redis.call('HINCRBY', ctx.stats, 'queued:' .. priority, delta) end
+end
+
+-- The one place a task changes state: checks the model table, keeps stats and run counters exact.
+local function moveTask(ctx, name, to)
+  local from = taskGet(ctx, name, 'state')
+  local allowed = from and TASK_TRANSITIONS[from]
+  if not allowed or not allowed[to] then
+    error('illegal task transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. '/' .. name .. ')')
+  end
+  taskSet(ctx, name, 'state', to)
+  if from == to then return end
+  local priority = taskGet(ctx, name, 'priority')
+  bumpStats(ctx, from, priority, -1)
+  bumpStats(ctx, to, priority, 1)
+  if from == 'running' then redis.call('HINCRBY', ctx.meta, 'running', -1) end
+  if to == 'running' then redis.call('HINCRBY', ctx.meta, 'running', 1) end
+  if from == 'completed' then redis.call('HINCRBY', ctx.meta, 'completed', -1) end
+  if to == 'completed' then redis.call('HINCRBY', ctx.meta, 'completed', 1) end
+end
+
+local function moveRun(ctx, to)
+  local from = redis.call('HGET', ctx.meta, 'status')
+  local allowed = from and RUN_TRANSITIONS[from]
+  if not allowed or not allowed[to] then
+    error('illegal run transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. ')')
+  end
+  redis.call('HSET', ctx.meta, 'status', to)
+  if to ~= 'compensating' then redis.call('HSET', ctx.meta, 'endedAt', ctx.now) end
+end
+
+local function setDeadline(ctx, name, at)
+  redis.call('ZADD', ctx.deadlines, at, ctx.id .. '|' .. name)
+end
+
+local function clearDeadline(ctx, name)
+  redis.call('ZREM', ctx.deadlines, ctx.id .. '|' .. name)
+end
+
+local function runOrder(ctx)
+  return cjson.decode(redis.call('HGET', ctx.meta, 'order'))
+end
+
+-- A ReadyTask as JSON.
+local function readyTask(ctx, name, attempt, phase, notBefore)
+  local fields = {
+    'runId', cjson.encode(ctx.id), 'task', cjson.encode(name), 'attempt', tostring(attempt),
+    'phase', cjson.encode(phase), 'priority', cjson.encode(taskGet(ctx, name, 'priority')),
+  }
+  if notBefore then
+    fields[#fields + 1] = 'notBefore'
+    fields[#fields + 1] = tostring(notBefore)
+  end
+  return jsonObject(fields)
+end

@@ -1,0 +1,53 @@
+-- leaseAttempt: starts an attempt (execute) or a compensation attempt under a lease.
+--
+-- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
+-- KEYS[4] shard deadlines   KEYS[5] shard stats
+-- ARGV[1] runId  ARGV[2] task  ARGV[3] attempt  ARGV[4] phase  ARGV[5] workerId  ARGV[6] now  ARGV[7] leaseMs
+--
+-- Returns JSON LeaseResult: { ok: true, workflow, input, deps, result?, meta, attempt, runCreatedAt }
+-- or { ok: false, reason: not_found | run_ended | busy | stale }.
+-- Execute: queued -> running. Compensate: the compensating task is marked leased. Deadline = now + leaseMs.
+--- @include "includes/keys"
+--- @include "includes/engine"
+
+local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now = tonumber(ARGV[6])
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return refusal('not_found') end
+local ctx = runContextFromKeys(runId, now)
+local state = taskGet(ctx, name, 'state')
+if not state then return refusal('not_found') end
+if TERMINAL_RUN_STATES[status] then return refusal('run_ended') end
+
+if phase == 'execute' then
+  if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
+  if state == 'running' then return refusal('busy') end
+  if state ~= 'queued' then return refusal('stale') end
+  moveTask(ctx, name, 'running')
+else
+  if state ~= 'compensating' or tonumber(taskGet(ctx, name, 'cattempt')) ~= attempt then return refusal('stale') end
+  if taskGet(ctx, name, 'cleased') == '1' then return refusal('busy') end
+  taskSet(ctx, name, 'cleased', 1)
+end
+taskSet(ctx, name, 'workerId', ARGV[5], 'startedAt', ARGV[6])
+setDeadline(ctx, name, now + tonumber(ARGV[7]))
+
+local depNames = cjson.decode(taskGet(ctx, name, 'deps'))
+local deps = {}
+if #depNames > 0 then
+  local values = redis.call('HMGET', ctx.results, unpack(depNames))
+  for i, dep in ipairs(depNames) do
+    deps[#deps + 1] = dep
+    deps[#deps + 1] = values[i] or 'null'
+  end
+end
+local run = redis.call('HMGET', ctx.meta, 'workflow', 'input', 'meta', 'createdAt')
+local fields = {
+  'ok', 'true', 'workflow', cjson.encode(run[1]), 'input', run[2], 'deps', jsonObject(deps),
+  'meta', run[3], 'attempt', tostring(attempt), 'runCreatedAt', run[4],
+}
+if phase == 'compensate' then
+  fields[#fields + 1] = 'result'
+  fields[#fields + 1] = redis.call('HGET', ctx.results, name) or 'null'
+end
+return jsonObject(fields)

@@ -1,0 +1,125 @@
+import { PRIORITIES, type Priority } from '../model.js';
+import { scripts } from '../lua/generated/index.js';
+import type { LuaScript } from '../lua/script.js';
+import type { StoreKeys } from '../keys.js';
+import type {
+  CancelResult,
+  CompleteInput,
+  CompleteResult,
+  CreateRunInput,
+  CreateRunResult,
+  ExpireInput,
+  ExpireResult,
+  FailInput,
+  FailResult,
+  LeaseInput,
+  LeaseResult,
+  QueueStats,
+  RunStore,
+  RunView,
+} from '../types.js';
+import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
+import type { RedisArg, RedisClientAdapter } from './client.js';
+import { decodeReply, toCount } from './reply.js';
+
+const STAT_FIELDS = ['pending', 'queued', 'running', 'completed', 'failed', ...PRIORITIES.map((p) => `queued:${p}`)];
+
+/**
+ * The run half of the Redis store: each state change is one Lua script (src/store/lua/*.lua),
+ * every key of it under the run's shard hash tag.
+ */
+export class RedisRunStore implements RunStore {
+  constructor(
+    protected readonly client: RedisClientAdapter,
+    protected readonly keys: StoreKeys,
+  ) {}
+
+  async createRun(input: CreateRunInput): Promise<CreateRunResult> {
+    validateCreateRun(input);
+    const specs = [...input.tasks].sort(byTopoIndex).map((t) => ({
+      name: t.name,
+      dependsOn: t.dependsOn,
+      priority: t.priority,
+      maxAttempts: t.maxAttempts,
+      compensationMaxAttempts: t.compensationMaxAttempts,
+      compensable: t.compensable,
+      topoIndex: t.topoIndex,
+    }));
+    return this.runScript(scripts.createRun, input.runId, [
+      input.workflow,
+      toJson(input.input),
+      JSON.stringify(input.meta ?? {}),
+      input.now,
+      input.queuedTimeoutMs,
+      JSON.stringify(specs),
+    ]);
+  }
+
+  leaseAttempt(input: LeaseInput): Promise<LeaseResult> {
+    const { task, attempt, phase, workerId, now, leaseMs } = input;
+    return this.runScript(scripts.leaseAttempt, input.runId, [task, attempt, phase, workerId, now, leaseMs]);
+  }
+
+  completeAttempt(input: CompleteInput): Promise<CompleteResult> {
+    const { task, attempt, phase, now } = input;
+    return this.runScript(scripts.completeAttempt, input.runId, [task, attempt, phase, toJson(input.result), now]);
+  }
+
+  failAttempt(input: FailInput): Promise<FailResult> {
+    const { task, attempt, phase, error, now, retryAt } = input;
+    return this.runScript(scripts.failAttempt, input.runId, [task, attempt, phase, error, now, retryAt ?? '']);
+  }
+
+  /** One script per shard, until `limit` entries were handled. */
+  async expireLeases(input: ExpireInput): Promise<ExpireResult> {
+    const total: ExpireResult = { requeued: [], expired: [], ready: [] };
+    let handled = 0;
+    for (const shard of this.keys.allShards()) {
+      if (handled >= input.limit) break;
+      const reply = await this.client.evalScript(
+        scripts.expireLeases,
+        [this.keys.shardDeadlines(shard), this.keys.shardStats(shard)],
+        [this.keys.runKeyBase(shard), input.now, input.limit - handled, input.queuedTimeoutMs],
+      );
+      const part = decodeReply<ExpireResult>(reply, scripts.expireLeases.name);
+      handled += part.requeued.length + part.expired.length;
+      total.requeued.push(...part.requeued);
+      total.expired.push(...part.expired);
+      total.ready.push(...part.ready);
+    }
+    return total;
+  }
+
+  cancelRun(input: { runId: string; now: number; reason?: string }): Promise<CancelResult> {
+    return this.runScript(scripts.cancelRun, input.runId, [input.now, input.reason ?? '']);
+  }
+
+  async getRun(runId: string): Promise<RunView | undefined> {
+    const keys = this.keys.run(runId);
+    const reply = await this.client.evalScript(scripts.getRun, [keys.meta, keys.tasks, keys.results], [runId]);
+    return decodeReply<RunView | null>(reply, scripts.getRun.name) ?? undefined;
+  }
+
+  /** One pipelined HMGET per shard, summed. */
+  async queueStats(): Promise<QueueStats> {
+    const shards = this.keys.allShards();
+    const replies = await this.client.pipeline(shards.map((s) => ['HMGET', this.keys.shardStats(s), ...STAT_FIELDS]));
+    const sums = STAT_FIELDS.map((_, i) => replies.reduce<number>((sum, r) => sum + toCount((r as unknown[])[i]), 0));
+    const [pending = 0, queued = 0, running = 0, completed = 0, failed = 0, ...byPriority] = sums;
+    const queuedByPriority = Object.fromEntries(PRIORITIES.map((p, i) => [p, byPriority[i] ?? 0])) as Record<
+      Priority,
+      number
+    >;
+    return { pending, queued, running, completed, failed, queuedByPriority };
+  }
+
+  private async runScript<T>(script: LuaScript, runId: string, args: RedisArg[]): Promise<T> {
+    const keys = this.keys.run(runId);
+    const reply = await this.client.evalScript(
+      script,
+      [keys.meta, keys.tasks, keys.results, keys.deadlines, keys.stats],
+      [runId, ...args],
+    );
+    return decodeReply<T>(reply, script.name);
+  }
+}
