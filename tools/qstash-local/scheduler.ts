@@ -30,7 +30,7 @@ export class Scheduler {
   private readonly active = new Map<string, AbortController>();
   private readonly running = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
-  private ticking = false;
+  private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
@@ -52,11 +52,10 @@ export class Scheduler {
       this.again = true;
       return;
     }
-    this.ticking = true;
-    this.tick()
+    this.ticking = this.tick()
       .catch(this.o.onError)
       .finally(() => {
-        this.ticking = false;
+        this.ticking = undefined;
         if (this.again) {
           this.again = false;
           this.wake();
@@ -68,6 +67,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.ticking;
     for (const controller of this.active.values()) controller.abort();
     await Promise.allSettled([...this.running]);
   }

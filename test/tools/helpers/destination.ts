@@ -52,9 +52,11 @@ export async function startDestination() {
   };
 }
 
-/** Poll until `check` returns a truthy value, or fail after `timeoutMs`. */
+type Falsy = false | 0 | '' | null | undefined;
+
+/** Poll until `check` returns a truthy value, and return it; fail after `timeoutMs`. */
 export async function waitFor<T>(
-  check: () => T | Promise<T>,
+  check: () => T | Falsy | Promise<T | Falsy>,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
