@@ -1,2 +1,14 @@
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { StoreKeys } from './keys.js';
+export type { LuaScript } from './lua/script.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory/index.js';
 export * from './model.js';
+export {
+  type FromIoredisOptions,
+  fromIoredis,
+  fromUpstash,
+  type RedisClientAdapter,
+  RedisStore,
+  type RedisStoreOptions,
+} from './redis/index.js';
 export type * from './types.js';

@@ -59,7 +59,8 @@ export class StoreKeys {
     readonly prefix = 'waooaw:',
     readonly shards = 1,
   ) {
-    if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be an integer >= 1, got ${shards}`);
+    if (!Number.isInteger(shards) || shards < 1)
+      throw new RangeError(`shards must be an integer >= 1, got ${shards}`);
   }
 
   shardOf(runId: string): number {

@@ -23,7 +23,14 @@ export const TASK_STATES = [
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const RUN_STATES = ['running', 'compensating', 'completed', 'failed', 'compensated', 'cancelled'] as const;
+export const RUN_STATES = [
+  'running',
+  'compensating',
+  'completed',
+  'failed',
+  'compensated',
+  'cancelled',
+] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 /** Which half of a task an invocation runs: its handler, or its saga compensation. */

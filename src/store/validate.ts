@@ -1,5 +1,5 @@
-import { PRIORITIES } from './model.js';
 import { StoreError } from './errors.js';
+import { PRIORITIES } from './model.js';
 import type { CreateRunInput } from './types.js';
 
 /**

@@ -26,7 +26,10 @@ export const backends: Backend[] = [
     name: 'redis-ioredis',
     async make(options = {}) {
       const ns = redisNamespace();
-      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), { prefix: ns.prefix, ...options });
+      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), {
+        prefix: ns.prefix,
+        ...options,
+      });
       return { store, cleanup: () => ns.cleanup() };
     },
   },
@@ -34,7 +37,11 @@ export const backends: Backend[] = [
     name: 'redis-ioredis-4-shards',
     async make(options = {}) {
       const ns = redisNamespace();
-      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), { prefix: ns.prefix, shards: 4, ...options });
+      const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), {
+        prefix: ns.prefix,
+        shards: 4,
+        ...options,
+      });
       return { store, cleanup: () => ns.cleanup() };
     },
   },

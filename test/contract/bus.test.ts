@@ -72,7 +72,11 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
   it('stores subscriptions and moves the version on every change', async () => {
     const v0 = await ctx.store.subscriptionsVersion();
     await ctx.store.putSubscription(sub('b', T0 + 1));
-    await ctx.store.putSubscription({ ...sub('a'), ordered: true, target: { kind: 'workflow', workflow: 'wf' } });
+    await ctx.store.putSubscription({
+      ...sub('a'),
+      ordered: true,
+      target: { kind: 'workflow', workflow: 'wf' },
+    });
     const v2 = await ctx.store.subscriptionsVersion();
     expect(v2).toBe(v0 + 2);
     expect(await ctx.store.listSubscriptions()).toEqual([
@@ -90,22 +94,34 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
   it('adds, lists, filters, reads and deletes dead letters', async () => {
     expect(await ctx.store.listDlq({ limit: 10 })).toEqual([]);
     expect(await ctx.store.dlqSizes()).toEqual({});
-    const first = await ctx.store.addDlq(dlq({ subscriptionId: 's1', event: { id: 'e1', type: 't', source: 's', specversion: '1.0' } }));
+    const first = await ctx.store.addDlq(
+      dlq({ subscriptionId: 's1', event: { id: 'e1', type: 't', source: 's', specversion: '1.0' } }),
+    );
     const second = await ctx.store.addDlq(dlq({ subscriptionId: 's1', createdAt: T0 + 5 }));
     const third = await ctx.store.addDlq(dlq({ kind: 'task', runId: 'r1', task: 'a', createdAt: T0 + 5 }));
     const fourth = await ctx.store.addDlq(dlq({ subscriptionId: 's2', kind: 'trigger', createdAt: T0 + 1 }));
     expect(first).toMatchObject({ ...dlq({ subscriptionId: 's1' }), id: expect.any(String) });
     expect(await ctx.store.getDlq(first.id)).toEqual(first);
     expect(await ctx.store.getDlq('missing')).toBeUndefined();
-    expect((await ctx.store.listDlq({ limit: 10 })).map((e) => e.id)).toEqual([third.id, second.id, fourth.id, first.id]);
+    expect((await ctx.store.listDlq({ limit: 10 })).map((e) => e.id)).toEqual([
+      third.id,
+      second.id,
+      fourth.id,
+      first.id,
+    ]);
     expect((await ctx.store.listDlq({ limit: 2 })).map((e) => e.id)).toEqual([third.id, second.id]);
-    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([second.id, first.id]);
+    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([
+      second.id,
+      first.id,
+    ]);
     expect((await ctx.store.listDlq({ limit: 10, kind: 'task' })).map((e) => e.id)).toEqual([third.id]);
     expect(await ctx.store.listDlq({ limit: 10, subscriptionId: 's2', kind: 'task' })).toEqual([]);
     expect(await ctx.store.dlqSizes()).toEqual({ s1: 2, s2: 1, '': 1 });
     expect(await ctx.store.deleteDlq(first.id)).toBe(true);
     expect(await ctx.store.deleteDlq(first.id)).toBe(false);
     expect(await ctx.store.dlqSizes()).toEqual({ s1: 1, s2: 1, '': 1 });
-    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([second.id]);
+    expect((await ctx.store.listDlq({ limit: 10, subscriptionId: 's1' })).map((e) => e.id)).toEqual([
+      second.id,
+    ]);
   });
 });

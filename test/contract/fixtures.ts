@@ -40,15 +40,44 @@ export function runInput(id: string, tasks: TaskSpec[], extra: Partial<CreateRun
 }
 
 /** Leases then completes an execute attempt, failing the test if either is refused. */
-export async function runTask(store: Store, id: string, name: string, attempt = 1, result: unknown = `${name}-ok`, now = T0) {
-  const lease = await store.leaseAttempt({ runId: id, task: name, attempt, phase: 'execute', workerId: 'w1', now, leaseMs: LEASE });
+export async function runTask(
+  store: Store,
+  id: string,
+  name: string,
+  attempt = 1,
+  result: unknown = `${name}-ok`,
+  now = T0,
+) {
+  const lease = await store.leaseAttempt({
+    runId: id,
+    task: name,
+    attempt,
+    phase: 'execute',
+    workerId: 'w1',
+    now,
+    leaseMs: LEASE,
+  });
   if (!lease.ok) throw new Error(`lease ${name}#${attempt} refused: ${lease.reason}`);
-  const done = await store.completeAttempt({ runId: id, task: name, attempt, phase: 'execute', result, now: now + 1 });
+  const done = await store.completeAttempt({
+    runId: id,
+    task: name,
+    attempt,
+    phase: 'execute',
+    result,
+    now: now + 1,
+  });
   if (!done.ok) throw new Error(`complete ${name}#${attempt} refused: ${done.reason}`);
   return done;
 }
 
-export async function lease(store: Store, id: string, name: string, attempt = 1, phase: 'execute' | 'compensate' = 'execute', now = T0) {
+export async function lease(
+  store: Store,
+  id: string,
+  name: string,
+  attempt = 1,
+  phase: 'execute' | 'compensate' = 'execute',
+  now = T0,
+) {
   return store.leaseAttempt({ runId: id, task: name, attempt, phase, workerId: 'w1', now, leaseMs: LEASE });
 }
 

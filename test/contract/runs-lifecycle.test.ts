@@ -19,7 +19,13 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     const again = await ctx.store.createRun({ ...input, workflow: 'other', now: T0 + 5 });
     expect(again).toEqual({ created: false, ready: [], status: 'running' });
     const view = await ctx.store.getRun(id);
-    expect(view).toMatchObject({ runId: id, workflow: 'wf', status: 'running', input: { order: 42 }, createdAt: T0 });
+    expect(view).toMatchObject({
+      runId: id,
+      workflow: 'wf',
+      status: 'running',
+      input: { order: 42 },
+      createdAt: T0,
+    });
     expect(view?.meta).toEqual({ traceparent: '00-abc-def-01' });
     expect(view?.tasks.map((t) => [t.name, t.state, t.attempt])).toEqual([
       ['a', 'queued', 1],
@@ -32,7 +38,9 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
 
   it('refuses invalid runs without writing anything', async () => {
     const id = runId();
-    await expect(ctx.store.createRun(runInput(id, [task('a', ['ghost'])]))).rejects.toThrow(/unknown task ghost/);
+    await expect(ctx.store.createRun(runInput(id, [task('a', ['ghost'])]))).rejects.toThrow(
+      /unknown task ghost/,
+    );
     await expect(ctx.store.createRun(runInput(id, [task('a'), task('a')]))).rejects.toThrow(/duplicate/);
     await expect(ctx.store.createRun(runInput('bad|id', [task('a')]))).rejects.toThrow(/invalid run id/);
     expect(await ctx.store.getRun(id)).toBeUndefined();
@@ -40,12 +48,28 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
 
   it('releases a chain A -> B -> C in order and completes the run with all results', async () => {
     const id = runId();
-    await ctx.store.createRun(runInput(id, [task('A'), task('B', ['A']), task('C', ['B'])], { input: [1, 2] }));
+    await ctx.store.createRun(
+      runInput(id, [task('A'), task('B', ['A']), task('C', ['B'])], { input: [1, 2] }),
+    );
     const a = await runTask(ctx.store, id, 'A', 1, { n: 1 });
     expect(a.ready.map((r) => r.task)).toEqual(['B']);
     const leaseB = await lease(ctx.store, id, 'B');
-    expect(leaseB).toMatchObject({ ok: true, workflow: 'wf', input: [1, 2], deps: { A: { n: 1 } }, attempt: 1, runCreatedAt: T0 });
-    const b = await ctx.store.completeAttempt({ runId: id, task: 'B', attempt: 1, phase: 'execute', result: [], now: T0 + 2 });
+    expect(leaseB).toMatchObject({
+      ok: true,
+      workflow: 'wf',
+      input: [1, 2],
+      deps: { A: { n: 1 } },
+      attempt: 1,
+      runCreatedAt: T0,
+    });
+    const b = await ctx.store.completeAttempt({
+      runId: id,
+      task: 'B',
+      attempt: 1,
+      phase: 'execute',
+      result: [],
+      now: T0 + 2,
+    });
     expect(b).toMatchObject({ ok: true, ready: [{ task: 'C', attempt: 1 }] });
     expect(b.ok && b.run).toBeFalsy();
     const c = await runTask(ctx.store, id, 'C', 1, null, T0 + 10);
@@ -60,7 +84,13 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     const view = await ctx.store.getRun(id);
     expect(view?.status).toBe('completed');
     expect(view?.endedAt).toBe(T0 + 11);
-    expect(view?.tasks[0]).toMatchObject({ state: 'completed', result: { n: 1 }, workerId: 'w1', startedAt: T0, endedAt: T0 + 1 });
+    expect(view?.tasks[0]).toMatchObject({
+      state: 'completed',
+      result: { n: 1 },
+      workerId: 'w1',
+      startedAt: T0,
+      endedAt: T0 + 1,
+    });
   });
 
   it('a duplicate completion of the same attempt changes nothing', async () => {
@@ -69,7 +99,14 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     await runTask(ctx.store, id, 'A', 1, 'first');
     const before = await ctx.store.getRun(id);
     const stats = await ctx.store.queueStats();
-    const dup = await ctx.store.completeAttempt({ runId: id, task: 'A', attempt: 1, phase: 'execute', result: 'second', now: T0 + 9 });
+    const dup = await ctx.store.completeAttempt({
+      runId: id,
+      task: 'A',
+      attempt: 1,
+      phase: 'execute',
+      result: 'second',
+      now: T0 + 9,
+    });
     expect(dup).toEqual({ ok: false, reason: 'stale' });
     expect(await ctx.store.getRun(id)).toEqual(before);
     expect(await ctx.store.queueStats()).toEqual(stats);
@@ -81,9 +118,16 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     await ctx.store.createRun(runInput(id, [task('A')]));
     expect(await lease(ctx.store, id, 'nope')).toEqual({ ok: false, reason: 'not_found' });
     const input = { runId: id, task: 'nope', attempt: 1, phase: 'execute' as const, now: T0 };
-    expect(await ctx.store.completeAttempt({ ...input, result: 1 })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await ctx.store.completeAttempt({ ...input, result: 1 })).toEqual({
+      ok: false,
+      reason: 'not_found',
+    });
     expect(await ctx.store.failAttempt({ ...input, error: 'x' })).toEqual({ ok: false, reason: 'not_found' });
-    expect(await ctx.store.cancelRun({ runId: 'missing', now: T0 })).toEqual({ ok: false, reason: 'not_found', cancelled: [] });
+    expect(await ctx.store.cancelRun({ runId: 'missing', now: T0 })).toEqual({
+      ok: false,
+      reason: 'not_found',
+      cancelled: [],
+    });
   });
 
   it('answers busy to a duplicate lease and stale to a wrong attempt', async () => {
@@ -91,7 +135,10 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     await ctx.store.createRun(runInput(id, [task('A')]));
     expect((await lease(ctx.store, id, 'A')).ok).toBe(true);
     expect(await lease(ctx.store, id, 'A')).toEqual({ ok: false, reason: 'busy' });
-    expect(await lease(ctx.store, id, 'A', 1, 'execute', T0 + LEASE * 10)).toEqual({ ok: false, reason: 'busy' });
+    expect(await lease(ctx.store, id, 'A', 1, 'execute', T0 + LEASE * 10)).toEqual({
+      ok: false,
+      reason: 'busy',
+    });
     expect(await lease(ctx.store, id, 'A', 2)).toEqual({ ok: false, reason: 'stale' });
     expect(await lease(ctx.store, id, 'A', 1, 'compensate')).toEqual({ ok: false, reason: 'stale' });
   });
@@ -100,12 +147,25 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('A'), task('B', ['A'])]));
     await lease(ctx.store, id, 'A');
-    const swept = await ctx.store.expireLeases({ now: T0 + LEASE, limit: 100, queuedTimeoutMs: QUEUED_TIMEOUT });
-    expect(swept.expired).toEqual([{ runId: id, task: 'A', attempt: 1, phase: 'execute', willRetry: true, skipped: [] }]);
+    const swept = await ctx.store.expireLeases({
+      now: T0 + LEASE,
+      limit: 100,
+      queuedTimeoutMs: QUEUED_TIMEOUT,
+    });
+    expect(swept.expired).toEqual([
+      { runId: id, task: 'A', attempt: 1, phase: 'execute', willRetry: true, skipped: [] },
+    ]);
     expect(swept.ready).toEqual([
       { runId: id, task: 'A', attempt: 2, phase: 'execute', priority: 'NORMAL', notBefore: T0 + LEASE },
     ]);
-    const late = await ctx.store.completeAttempt({ runId: id, task: 'A', attempt: 1, phase: 'execute', result: 1, now: T0 + LEASE + 1 });
+    const late = await ctx.store.completeAttempt({
+      runId: id,
+      task: 'A',
+      attempt: 1,
+      phase: 'execute',
+      result: 1,
+      now: T0 + LEASE + 1,
+    });
     expect(late).toEqual({ ok: false, reason: 'stale' });
     expect(await lease(ctx.store, id, 'A', 1)).toEqual({ ok: false, reason: 'stale' });
     const view = await ctx.store.getRun(id);
@@ -117,11 +177,26 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
   it('releases a join task with 50 parents exactly once under concurrent completions', async () => {
     const id = runId();
     const parents = Array.from({ length: 50 }, (_, i) => task(`p${i}`));
-    await ctx.raw.createRun(runInput(id, [...parents, task('join', parents.map((p) => p.name))]));
+    await ctx.raw.createRun(
+      runInput(id, [
+        ...parents,
+        task(
+          'join',
+          parents.map((p) => p.name),
+        ),
+      ]),
+    );
     await Promise.all(parents.map((p) => lease(ctx.raw, id, p.name)));
     const results = await Promise.all(
       parents.map((p, i) =>
-        ctx.raw.completeAttempt({ runId: id, task: p.name, attempt: 1, phase: 'execute', result: i, now: T0 + 5 }),
+        ctx.raw.completeAttempt({
+          runId: id,
+          task: p.name,
+          attempt: 1,
+          phase: 'execute',
+          result: i,
+          now: T0 + 5,
+        }),
       ),
     );
     const released = results.flatMap((r) => (r.ok ? r.ready : []));
@@ -136,25 +211,57 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('A', [], { maxAttempts: 2 }), task('B', ['A'])]));
     await lease(ctx.store, id, 'A');
-    const first = await ctx.store.failAttempt({ runId: id, task: 'A', attempt: 1, phase: 'execute', error: 'boom', now: T0 + 1, retryAt: T0 + 1000 });
+    const first = await ctx.store.failAttempt({
+      runId: id,
+      task: 'A',
+      attempt: 1,
+      phase: 'execute',
+      error: 'boom',
+      now: T0 + 1,
+      retryAt: T0 + 1000,
+    });
     expect(first).toEqual({
       ok: true,
       willRetry: true,
-      ready: [{ runId: id, task: 'A', attempt: 2, phase: 'execute', priority: 'NORMAL', notBefore: T0 + 1000 }],
+      ready: [
+        { runId: id, task: 'A', attempt: 2, phase: 'execute', priority: 'NORMAL', notBefore: T0 + 1000 },
+      ],
       skipped: [],
     });
-    const again = await ctx.store.failAttempt({ runId: id, task: 'A', attempt: 1, phase: 'execute', error: 'boom', now: T0 + 2 });
+    const again = await ctx.store.failAttempt({
+      runId: id,
+      task: 'A',
+      attempt: 1,
+      phase: 'execute',
+      error: 'boom',
+      now: T0 + 2,
+    });
     expect(again).toEqual({ ok: false, reason: 'stale' });
     expect(await states(ctx.store, id)).toEqual({ A: 'queued', B: 'pending' });
     await lease(ctx.store, id, 'A', 2, 'execute', T0 + 1000);
-    const last = await ctx.store.failAttempt({ runId: id, task: 'A', attempt: 2, phase: 'execute', error: 'boom2', now: T0 + 1001, retryAt: T0 + 5000 });
+    const last = await ctx.store.failAttempt({
+      runId: id,
+      task: 'A',
+      attempt: 2,
+      phase: 'execute',
+      error: 'boom2',
+      now: T0 + 1001,
+      retryAt: T0 + 5000,
+    });
     expect(last).toMatchObject({ ok: true, willRetry: false, skipped: ['B'], ready: [] });
-    expect(last.ok && last.run).toMatchObject({ status: 'failed', error: 'boom2', failedTask: 'A', durationMs: 1001 });
+    expect(last.ok && last.run).toMatchObject({
+      status: 'failed',
+      error: 'boom2',
+      failedTask: 'A',
+      durationMs: 1001,
+    });
   });
 
   it('keeps priorities on ready tasks', async () => {
     const id = runId();
-    const created = await ctx.store.createRun(runInput(id, [task('a', [], { priority: 'CRITICAL' }), task('b', [], { priority: 'LOW' })]));
+    const created = await ctx.store.createRun(
+      runInput(id, [task('a', [], { priority: 'CRITICAL' }), task('b', [], { priority: 'LOW' })]),
+    );
     expect(created.ready.map((r) => r.priority)).toEqual(['CRITICAL', 'LOW']);
   });
 });

@@ -24,7 +24,8 @@ async function countedStats(store: Store, ids: string[]): Promise<QueueStats> {
   return stats;
 }
 
-const sweep = (store: Store, now: number, limit = 100) => store.expireLeases({ now, limit, queuedTimeoutMs: QUEUED_TIMEOUT });
+const sweep = (store: Store, now: number, limit = 100) =>
+  store.expireLeases({ now, limit, queuedTimeoutMs: QUEUED_TIMEOUT });
 
 describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) => {
   const ctx = useStore(backend);
@@ -61,24 +62,46 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
         phase: 'execute',
         willRetry: false,
         skipped: ['b'],
-        run: { status: 'failed', workflow: 'wf', durationMs: LEASE + 5, meta: { traceparent: '00-abc-def-01' }, error: 'lease expired', failedTask: 'a' },
+        run: {
+          status: 'failed',
+          workflow: 'wf',
+          durationMs: LEASE + 5,
+          meta: { traceparent: '00-abc-def-01' },
+          error: 'lease expired',
+          failedTask: 'a',
+        },
       },
     ]);
   });
 
   it('sweeps lost and crashed compensations', async () => {
     const id = runId();
-    await ctx.store.createRun(runInput(id, [task('a', [], { compensable: true, compensationMaxAttempts: 2 }), task('b', ['a'])]));
+    await ctx.store.createRun(
+      runInput(id, [task('a', [], { compensable: true, compensationMaxAttempts: 2 }), task('b', ['a'])]),
+    );
     await runTask(ctx.store, id, 'a');
     await lease(ctx.store, id, 'b');
-    await ctx.store.failAttempt({ runId: id, task: 'b', attempt: 1, phase: 'execute', error: 'x', now: T0 + 10 });
+    await ctx.store.failAttempt({
+      runId: id,
+      task: 'b',
+      attempt: 1,
+      phase: 'execute',
+      error: 'x',
+      now: T0 + 10,
+    });
     const lost = await sweep(ctx.store, T0 + 10 + QUEUED_TIMEOUT);
-    expect(lost.requeued).toEqual([{ runId: id, task: 'a', attempt: 1, phase: 'compensate', priority: 'NORMAL' }]);
+    expect(lost.requeued).toEqual([
+      { runId: id, task: 'a', attempt: 1, phase: 'compensate', priority: 'NORMAL' },
+    ]);
     const now = T0 + 20 + QUEUED_TIMEOUT;
     await lease(ctx.store, id, 'a', 1, 'compensate', now);
     const crashed = await sweep(ctx.store, now + LEASE);
-    expect(crashed.expired).toEqual([{ runId: id, task: 'a', attempt: 1, phase: 'compensate', willRetry: true, skipped: [] }]);
-    expect(crashed.ready).toEqual([{ runId: id, task: 'a', attempt: 2, phase: 'compensate', priority: 'NORMAL', notBefore: now + LEASE }]);
+    expect(crashed.expired).toEqual([
+      { runId: id, task: 'a', attempt: 1, phase: 'compensate', willRetry: true, skipped: [] },
+    ]);
+    expect(crashed.ready).toEqual([
+      { runId: id, task: 'a', attempt: 2, phase: 'compensate', priority: 'NORMAL', notBefore: now + LEASE },
+    ]);
     await lease(ctx.store, id, 'a', 2, 'compensate', now + LEASE);
     const gone = await sweep(ctx.store, now + 2 * LEASE);
     expect(gone.expired[0]).toMatchObject({ willRetry: false, run: { status: 'failed' } });
@@ -87,15 +110,30 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
 
   it('keeps queue stats exact through every transition', async () => {
     const ids: string[] = [];
-    const check = async () => expect(await ctx.store.queueStats()).toEqual(await countedStats(ctx.store, ids));
+    const check = async () =>
+      expect(await ctx.store.queueStats()).toEqual(await countedStats(ctx.store, ids));
     await check();
     const a = runId();
     ids.push(a);
-    await ctx.store.createRun(runInput(a, [task('x', [], { priority: 'CRITICAL' }), task('y', ['x']), task('z', ['x'], { priority: 'LOW' })]));
+    await ctx.store.createRun(
+      runInput(a, [
+        task('x', [], { priority: 'CRITICAL' }),
+        task('y', ['x']),
+        task('z', ['x'], { priority: 'LOW' }),
+      ]),
+    );
     await check();
     await lease(ctx.store, a, 'x');
     await check();
-    await ctx.store.failAttempt({ runId: a, task: 'x', attempt: 1, phase: 'execute', error: 'e', now: T0, retryAt: T0 + 1 });
+    await ctx.store.failAttempt({
+      runId: a,
+      task: 'x',
+      attempt: 1,
+      phase: 'execute',
+      error: 'e',
+      now: T0,
+      retryAt: T0 + 1,
+    });
     await check();
     await runTask(ctx.store, a, 'x', 2);
     await check();
@@ -106,7 +144,9 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
     await check();
     const b = runId();
     ids.push(b);
-    await ctx.store.createRun(runInput(b, [task('p', [], { compensable: true }), task('q', ['p']), task('r', ['p'])]));
+    await ctx.store.createRun(
+      runInput(b, [task('p', [], { compensable: true }), task('q', ['p']), task('r', ['p'])]),
+    );
     await runTask(ctx.store, b, 'p');
     await check();
     await lease(ctx.store, b, 'q');

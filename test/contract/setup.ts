@@ -4,7 +4,10 @@ import type { Backend, BackendOptions } from './backends.js';
 import { observeTransitions } from './transitions-observer.js';
 
 /** Gives each test a fresh store of the backend (own key prefix on Redis), checked against model.ts. */
-export function useStore(backend: Backend, options?: BackendOptions): { readonly store: Store; readonly raw: Store } {
+export function useStore(
+  backend: Backend,
+  options?: BackendOptions,
+): { readonly store: Store; readonly raw: Store } {
   let current: { store: Store; cleanup(): Promise<void> } | undefined;
   let observed: Store | undefined;
   beforeEach(async () => {

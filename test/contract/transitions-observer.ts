@@ -2,7 +2,14 @@ import { expect } from 'vitest';
 import { canTransitionRun, canTransitionTask, type RunState, type TaskState } from '../../src/store/model.js';
 import type { Store } from '../../src/store/types.js';
 
-const MUTATIONS = new Set(['createRun', 'leaseAttempt', 'completeAttempt', 'failAttempt', 'expireLeases', 'cancelRun']);
+const MUTATIONS = new Set([
+  'createRun',
+  'leaseAttempt',
+  'completeAttempt',
+  'failAttempt',
+  'expireLeases',
+  'cancelRun',
+]);
 
 /**
  * Wraps a store so that, after every state-changing call, each known run is read back and every
@@ -15,7 +22,9 @@ export function observeTransitions(store: Store): Store {
       const view = await store.getRun(runId);
       if (!view) continue;
       if (before.status !== view.status) {
-        expect(canTransitionRun(before.status, view.status), `run ${before.status} -> ${view.status}`).toBe(true);
+        expect(canTransitionRun(before.status, view.status), `run ${before.status} -> ${view.status}`).toBe(
+          true,
+        );
       }
       for (const t of view.tasks) {
         const from = before.tasks.get(t.name);
@@ -36,7 +45,11 @@ export function observeTransitions(store: Store): Store {
           const runId = (args[0] as { runId: string }).runId;
           if (!seen.has(runId)) seen.set(runId, { status: 'running', tasks: new Map() });
           const view = await target.getRun(runId);
-          if (view) seen.set(runId, { status: view.status, tasks: new Map(view.tasks.map((t) => [t.name, t.state])) });
+          if (view)
+            seen.set(runId, {
+              status: view.status,
+              tasks: new Map(view.tasks.map((t) => [t.name, t.state])),
+            });
         }
         await check();
         return result;

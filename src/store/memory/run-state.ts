@@ -1,5 +1,5 @@
-import { assertRunTransition, assertTaskTransition, PRIORITIES } from '../model.js';
 import type { Phase, Priority, RunState, TaskState } from '../model.js';
+import { assertRunTransition, assertTaskTransition, PRIORITIES } from '../model.js';
 import type { QueueStats, ReadyTask, RunMeta, TaskSpec } from '../types.js';
 
 /** One task as the memory store keeps it: the twin of the `<task>:<field>` hash fields on Redis. */
@@ -75,7 +75,8 @@ export class StatsCounter {
   private bump(state: TaskState, priority: Priority, delta: number): void {
     if (!COUNTED.includes(state)) return;
     this.counts.set(state, (this.counts.get(state) ?? 0) + delta);
-    if (state === 'queued') this.counts.set(`queued:${priority}`, (this.counts.get(`queued:${priority}`) ?? 0) + delta);
+    if (state === 'queued')
+      this.counts.set(`queued:${priority}`, (this.counts.get(`queued:${priority}`) ?? 0) + delta);
   }
 }
 
@@ -137,7 +138,13 @@ export class RunContext {
   }
 
   ready(name: string, attempt: number, phase: Phase, notBefore?: number): ReadyTask {
-    const ready: ReadyTask = { runId: this.run.runId, task: name, attempt, phase, priority: this.task(name).spec.priority };
+    const ready: ReadyTask = {
+      runId: this.run.runId,
+      task: name,
+      attempt,
+      phase,
+      priority: this.task(name).spec.priority,
+    };
     if (notBefore !== undefined) ready.notBefore = notBefore;
     return ready;
   }

@@ -71,7 +71,8 @@ export class MemoryRunStore implements RunStore {
       });
       this.state.stats.move(undefined, 'pending', spec.priority);
     }
-    for (const spec of specs) for (const dep of spec.dependsOn) run.tasks.get(dep)!.dependents.push(spec.name);
+    for (const spec of specs)
+      for (const dep of spec.dependsOn) run.tasks.get(dep)!.dependents.push(spec.name);
     this.state.runs.set(run.runId, run);
     const ctx = new RunContext(this.state, run, input.now);
     const ready = specs.filter((s) => s.dependsOn.length === 0).map((s) => queueTask(ctx, s.name, 1));
@@ -90,7 +91,8 @@ export class MemoryRunStore implements RunStore {
       if (task.state !== 'queued') return { ok: false, reason: 'stale' };
       ctx.moveTask(input.task, 'running');
     } else {
-      if (task.state !== 'compensating' || task.compAttempt !== input.attempt) return { ok: false, reason: 'stale' };
+      if (task.state !== 'compensating' || task.compAttempt !== input.attempt)
+        return { ok: false, reason: 'stale' };
       if (task.compLeased) return { ok: false, reason: 'busy' };
       task.compLeased = true;
     }

@@ -1,6 +1,6 @@
 import { DEFAULT_EVENT_LOG_CAP, sortSubscriptions, toDlqEntry } from '../bus-codec.js';
-import { scripts } from '../lua/generated/index.js';
 import type { StoreKeys } from '../keys.js';
+import { scripts } from '../lua/generated/index.js';
 import type {
   BusStore,
   DlqEntry,
@@ -25,9 +25,17 @@ export class RedisBusStore implements BusStore {
   async appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]> {
     if (events.length === 0) return [];
     const args = events.flatMap((e) => [e.type, JSON.stringify(e)]);
-    const reply = await this.client.evalScript(scripts.appendEvents, [this.keys.bus().events], [now, this.eventLogCap, ...args]);
+    const reply = await this.client.evalScript(
+      scripts.appendEvents,
+      [this.keys.bus().events],
+      [now, this.eventLogCap, ...args],
+    );
     const ids = decodeReply<string[]>(reply, scripts.appendEvents.name);
-    return events.map((event, i) => ({ seq: ids[i]!, receivedAt: now, event: JSON.parse(JSON.stringify(event)) }));
+    return events.map((event, i) => ({
+      seq: ids[i]!,
+      receivedAt: now,
+      event: JSON.parse(JSON.stringify(event)),
+    }));
   }
 
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
@@ -41,17 +49,29 @@ export class RedisBusStore implements BusStore {
 
   async putSubscription(sub: SubscriptionRecord): Promise<void> {
     const bus = this.keys.bus();
-    await this.client.evalScript(scripts.putSubscription, [bus.subscriptions, bus.subscriptionsVersion], [sub.id, JSON.stringify(sub)]);
+    await this.client.evalScript(
+      scripts.putSubscription,
+      [bus.subscriptions, bus.subscriptionsVersion],
+      [sub.id, JSON.stringify(sub)],
+    );
   }
 
   async deleteSubscription(id: string): Promise<boolean> {
     const bus = this.keys.bus();
-    const reply = await this.client.evalScript(scripts.deleteSubscription, [bus.subscriptions, bus.subscriptionsVersion], [id]);
+    const reply = await this.client.evalScript(
+      scripts.deleteSubscription,
+      [bus.subscriptions, bus.subscriptionsVersion],
+      [id],
+    );
     return toCount(reply) === 1;
   }
 
   async listSubscriptions(): Promise<SubscriptionRecord[]> {
-    const reply = await this.client.evalScript(scripts.listSubscriptions, [this.keys.bus().subscriptions], []);
+    const reply = await this.client.evalScript(
+      scripts.listSubscriptions,
+      [this.keys.bus().subscriptions],
+      [],
+    );
     return sortSubscriptions(decodeReply<SubscriptionRecord[]>(reply, scripts.listSubscriptions.name));
   }
 
@@ -72,8 +92,13 @@ export class RedisBusStore implements BusStore {
 
   async listDlq(query: { limit: number; subscriptionId?: string; kind?: DlqKind }): Promise<DlqEntry[]> {
     const bus = this.keys.bus();
-    const index = query.subscriptionId === undefined ? bus.dlqByTime : this.keys.dlqBySubscription(query.subscriptionId);
-    const reply = await this.client.evalScript(scripts.listDlq, [index, bus.dlq], [query.limit, query.kind ?? '']);
+    const index =
+      query.subscriptionId === undefined ? bus.dlqByTime : this.keys.dlqBySubscription(query.subscriptionId);
+    const reply = await this.client.evalScript(
+      scripts.listDlq,
+      [index, bus.dlq],
+      [query.limit, query.kind ?? ''],
+    );
     const rows = decodeReply<{ id: string; entry: DlqEntryInput }[]>(reply, scripts.listDlq.name);
     return rows.map((row) => toDlqEntry(row.id, row.entry));
   }
@@ -86,7 +111,11 @@ export class RedisBusStore implements BusStore {
 
   async deleteDlq(id: string): Promise<boolean> {
     const bus = this.keys.bus();
-    const reply = await this.client.evalScript(scripts.deleteDlq, [bus.dlq, bus.dlqByTime, bus.dlqSizes], [id, bus.dlqBySubscriptionBase]);
+    const reply = await this.client.evalScript(
+      scripts.deleteDlq,
+      [bus.dlq, bus.dlqByTime, bus.dlqSizes],
+      [id, bus.dlqBySubscriptionBase],
+    );
     return toCount(reply) === 1;
   }
 

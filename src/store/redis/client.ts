@@ -42,7 +42,10 @@ export interface FromIoredisOptions {
  * @example
  * const store = new RedisStore(fromIoredis(new Redis('redis://127.0.0.1:6379')));
  */
-export function fromIoredis(redis: IORedis, { closeClient = true }: FromIoredisOptions = {}): RedisClientAdapter {
+export function fromIoredis(
+  redis: IORedis,
+  { closeClient = true }: FromIoredisOptions = {},
+): RedisClientAdapter {
   const traffic = new TrafficCounter();
   return {
     get roundTrips() {
@@ -64,7 +67,10 @@ export function fromIoredis(redis: IORedis, { closeClient = true }: FromIoredisO
     async pipeline(commands) {
       if (commands.length === 0) return [];
       traffic.count(commands.length);
-      const replies = (await redis.pipeline(commands.map(([name, ...rest]) => [String(name).toLowerCase(), ...rest])).exec()) ?? [];
+      const replies =
+        (await redis
+          .pipeline(commands.map(([name, ...rest]) => [String(name).toLowerCase(), ...rest]))
+          .exec()) ?? [];
       return replies.map(([error, value]) => {
         if (error) throw error;
         return value;

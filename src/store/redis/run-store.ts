@@ -1,7 +1,7 @@
-import { PRIORITIES, type Priority } from '../model.js';
+import type { StoreKeys } from '../keys.js';
 import { scripts } from '../lua/generated/index.js';
 import type { LuaScript } from '../lua/script.js';
-import type { StoreKeys } from '../keys.js';
+import { PRIORITIES, type Priority } from '../model.js';
 import type {
   CancelResult,
   CompleteInput,
@@ -22,7 +22,14 @@ import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
 import type { RedisArg, RedisClientAdapter } from './client.js';
 import { decodeReply, toCount } from './reply.js';
 
-const STAT_FIELDS = ['pending', 'queued', 'running', 'completed', 'failed', ...PRIORITIES.map((p) => `queued:${p}`)];
+const STAT_FIELDS = [
+  'pending',
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  ...PRIORITIES.map((p) => `queued:${p}`),
+];
 
 /**
  * The run half of the Redis store: each state change is one Lua script (src/store/lua/*.lua),
@@ -62,12 +69,25 @@ export class RedisRunStore implements RunStore {
 
   completeAttempt(input: CompleteInput): Promise<CompleteResult> {
     const { task, attempt, phase, now } = input;
-    return this.runScript(scripts.completeAttempt, input.runId, [task, attempt, phase, toJson(input.result), now]);
+    return this.runScript(scripts.completeAttempt, input.runId, [
+      task,
+      attempt,
+      phase,
+      toJson(input.result),
+      now,
+    ]);
   }
 
   failAttempt(input: FailInput): Promise<FailResult> {
     const { task, attempt, phase, error, now, retryAt } = input;
-    return this.runScript(scripts.failAttempt, input.runId, [task, attempt, phase, error, now, retryAt ?? '']);
+    return this.runScript(scripts.failAttempt, input.runId, [
+      task,
+      attempt,
+      phase,
+      error,
+      now,
+      retryAt ?? '',
+    ]);
   }
 
   /** One script per shard, until `limit` entries were handled. */
@@ -96,15 +116,23 @@ export class RedisRunStore implements RunStore {
 
   async getRun(runId: string): Promise<RunView | undefined> {
     const keys = this.keys.run(runId);
-    const reply = await this.client.evalScript(scripts.getRun, [keys.meta, keys.tasks, keys.results], [runId]);
+    const reply = await this.client.evalScript(
+      scripts.getRun,
+      [keys.meta, keys.tasks, keys.results],
+      [runId],
+    );
     return decodeReply<RunView | null>(reply, scripts.getRun.name) ?? undefined;
   }
 
   /** One pipelined HMGET per shard, summed. */
   async queueStats(): Promise<QueueStats> {
     const shards = this.keys.allShards();
-    const replies = await this.client.pipeline(shards.map((s) => ['HMGET', this.keys.shardStats(s), ...STAT_FIELDS]));
-    const sums = STAT_FIELDS.map((_, i) => replies.reduce<number>((sum, r) => sum + toCount((r as unknown[])[i]), 0));
+    const replies = await this.client.pipeline(
+      shards.map((s) => ['HMGET', this.keys.shardStats(s), ...STAT_FIELDS]),
+    );
+    const sums = STAT_FIELDS.map((_, i) =>
+      replies.reduce<number>((sum, r) => sum + toCount((r as unknown[])[i]), 0),
+    );
     const [pending = 0, queued = 0, running = 0, completed = 0, failed = 0, ...byPriority] = sums;
     const queuedByPriority = Object.fromEntries(PRIORITIES.map((p, i) => [p, byPriority[i] ?? 0])) as Record<
       Priority,
