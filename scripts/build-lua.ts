@@ -45,7 +45,12 @@ export function modelInclude(): string {
   ].join('\n');
 }
 
-async function resolveIncludes(source: string, sourceDir: string, seen: Set<string>, from: string): Promise<string> {
+async function resolveIncludes(
+  source: string,
+  sourceDir: string,
+  seen: Set<string>,
+  from: string,
+): Promise<string> {
   const out: string[] = [];
   for (const line of source.split('\n')) {
     const match = INCLUDE.exec(line.trim());
@@ -79,12 +84,16 @@ export function countKeys(source: string): number {
   return max;
 }
 
-export async function compileScripts(sourceDir: string, version = LUA_SCRIPT_VERSION): Promise<BuiltScript[]> {
+export async function compileScripts(
+  sourceDir: string,
+  version = LUA_SCRIPT_VERSION,
+): Promise<BuiltScript[]> {
   const files = (await readdir(sourceDir)).filter((f) => f.endsWith('.lua')).sort();
   const built: BuiltScript[] = [];
   for (const file of files) {
     const command = file.slice(0, -'.lua'.length);
-    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(command)) throw new Error(`script name ${file} must be camelCase letters`);
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(command))
+      throw new Error(`script name ${file} must be camelCase letters`);
     const source = await readFile(join(sourceDir, file), 'utf8');
     const name = `waooaw:${version}:${command}`;
     const lua = `-- ${name}\n${await resolveIncludes(source, sourceDir, new Set(), file)}`;
