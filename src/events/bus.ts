@@ -23,6 +23,8 @@ import { validatePattern } from './topic-pattern.js';
 export interface DeliveryContext {
   subscription: SubscriptionRecord;
   attempt: number;
+  /** When the bus accepted the event (epoch ms). */
+  publishedAt: number;
   /** Set when the delivery comes from a replay (of the log or of a DLQ entry). */
   replayId?: string;
 }
@@ -34,7 +36,8 @@ export interface EventBusOptions {
   store: BusStore;
   transport: Pick<Transport, 'enqueue'>;
   /** Checks `data` by event type; without one every well-formed event passes. */
-  schemas?: SchemaRegistry;
+  // biome-ignore lint/suspicious/noExplicitAny: any registry, whatever types it knows.
+  schemas?: SchemaRegistry<any>;
   /** Handlers by target kind; `http` is built in (signed with `signingSecret`). */
   targets?: Partial<Record<SubscriptionTarget['kind'], TargetHandler>>;
   signingSecret?: string;

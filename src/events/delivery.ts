@@ -1,3 +1,4 @@
+import type { DlqKind } from '../store/index.js';
 import type { DeliveryInvocation, InvokeOutcome } from '../transport/index.js';
 import type { EventBus } from './bus.js';
 import type { CloudEvent } from './envelope.js';
@@ -6,6 +7,12 @@ import { deliverHttp, PermanentDeliveryError } from './http-target.js';
 /** Marks a delivery failure that no retry can fix (the DLQ takes it at once). */
 export class NonRetriableDeliveryError extends Error {
   override readonly name = 'NonRetriableDeliveryError';
+  /** The DLQ entry kind: `trigger` for an event that could not start a run. */
+  readonly dlqKind: DlqKind;
+  constructor(message: string, options: { dlqKind?: DlqKind; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.dlqKind = options.dlqKind ?? 'delivery';
+  }
 }
 
 /**
@@ -28,6 +35,7 @@ export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocati
     const ctx = {
       subscription: sub,
       attempt: invocation.attempt,
+      publishedAt: invocation.publishedAt,
       ...(invocation.replayId ? { replayId: invocation.replayId } : {}),
     };
     if (sub.target.kind === 'http' && !options.targets?.http) {
@@ -69,8 +77,9 @@ export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocati
       });
       return { status: 'ack' };
     }
+    const kind = error instanceof NonRetriableDeliveryError ? error.dlqKind : 'delivery';
     const entry = await options.store.addDlq({
-      kind: 'delivery',
+      kind,
       reason: permanent ? 'rejected' : 'retries exhausted',
       attempts: invocation.attempt,
       lastError,
@@ -78,7 +87,7 @@ export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocati
       event: invocation.event,
       createdAt: options.clock(),
     });
-    options.metrics.inc('dlqEntries', { kind: 'delivery' });
+    options.metrics.inc('dlqEntries', { kind });
     options.logger.warn('delivery dead-lettered', {
       subscriptionId: sub.id,
       eventId: event.id,

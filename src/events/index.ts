@@ -46,4 +46,20 @@ export {
   type ValidationResult,
 } from './schema-registry.js';
 
-// Bus (added with the bus)
+// Bus
+
+export {
+  type DeliveryContext,
+  EventBus,
+  type EventBusOptions,
+  EventValidationError,
+  type NewSubscription,
+  type PublishResult,
+  type ReplayQuery,
+  type ReplayResult,
+  type TargetHandler,
+} from './bus.js';
+export { NonRetriableDeliveryError } from './delivery.js';
+export { GroupCommit } from './group-commit.js';
+export { PermanentDeliveryError } from './http-target.js';
+export { hmacSha256Hex, SIGNATURE_HEADER, signDelivery, timingSafeEqual, verifyDelivery } from './signing.js';

@@ -1,0 +1,185 @@
+import { type CloudEvent, createEvent, type EventBus } from '../events/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type {
+  AttemptRef,
+  LifecycleListener,
+  RunEndedEvent,
+  TaskCompletedEvent,
+  TaskFailedEvent,
+  TaskQueuedEvent,
+  TaskStartedEvent,
+} from '../orchestration/index.js';
+import type { BusStore, RunMeta } from '../store/index.js';
+
+export interface TaskEventPublisherOptions {
+  bus: EventBus;
+  store: BusStore;
+  metrics: Metrics;
+  logger: Logger;
+  clock: () => number;
+  /** CloudEvents `source` of every lifecycle event. */
+  source?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * TaskEventPublisher: every lifecycle change of the orchestrator becomes an event on the bus,
+ * carrying the run's trace (`traceparent`), its `correlationid`, the trigger event as
+ * `causationid` and `trigger_event_id`. A final task failure also writes a DLQ entry and
+ * publishes an `orchestration.alert`.
+ */
+export class TaskEventPublisher implements LifecycleListener {
+  private readonly source: string;
+
+  constructor(private readonly options: TaskEventPublisherOptions) {
+    this.source = options.source ?? '/waooaw/orchestrator';
+  }
+
+  async taskQueued(e: TaskQueuedEvent): Promise<void> {
+    // Retries are announced by task.failed (will_retry); compensation steps by the run's events.
+    if (e.phase !== 'execute' || e.attempt !== 1) return;
+    await this.publish(e.meta, e.runId, 'orchestration.task.created', {
+      task_id: taskId(e),
+      run_id: e.runId,
+      name: e.task,
+      priority: e.priority,
+      workflow: e.workflow,
+      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+    });
+  }
+
+  async taskStarted(e: TaskStartedEvent): Promise<void> {
+    const publishedAt = Number(e.meta.trigger_published_at);
+    if (e.attempt === 1 && Number.isFinite(publishedAt)) {
+      this.options.metrics.observe('eventToTaskLatency', Math.max(0, e.startedAt - publishedAt) / 1000);
+    }
+    await this.publish(e.meta, e.runId, 'orchestration.task.started', {
+      task_id: taskId(e),
+      run_id: e.runId,
+      name: e.task,
+      workflow: e.workflow,
+      attempt: e.attempt,
+      worker_id: e.workerId,
+      started_at: iso(e.startedAt),
+      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+    });
+  }
+
+  async taskCompleted(e: TaskCompletedEvent): Promise<void> {
+    const { metrics } = this.options;
+    const labels = { workflow: e.workflow, task: e.task };
+    metrics.observe('taskDuration', e.durationMs / 1000, labels);
+    metrics.inc('taskOutcomes', { ...labels, outcome: 'completed' });
+    await this.publish(e.meta, e.runId, 'orchestration.task.completed', {
+      task_id: taskId(e),
+      run_id: e.runId,
+      name: e.task,
+      workflow: e.workflow,
+      attempt: e.attempt,
+      result: e.result ?? null,
+      duration_ms: e.durationMs,
+      worker_id: e.workerId,
+      completed_at: iso(e.completedAt),
+      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+    });
+    metrics.observe('taskToEventLatency', Math.max(0, this.options.clock() - e.completedAt) / 1000);
+  }
+
+  async taskFailed(e: TaskFailedEvent): Promise<void> {
+    const { metrics, store, clock } = this.options;
+    const labels = { workflow: e.workflow, task: e.task };
+    if (e.durationMs !== undefined) metrics.observe('taskDuration', e.durationMs / 1000, labels);
+    metrics.inc('taskOutcomes', { ...labels, outcome: e.willRetry ? 'retried' : 'failed' });
+    if (e.willRetry) metrics.inc('taskRetries', labels);
+    const events: Promise<void>[] = [
+      this.publish(e.meta, e.runId, 'orchestration.task.failed', {
+        task_id: taskId(e),
+        run_id: e.runId,
+        name: e.task,
+        workflow: e.workflow,
+        phase: e.phase,
+        error: e.error,
+        attempt: e.attempt,
+        will_retry: e.willRetry,
+        ...(e.nextAttemptAt === undefined ? {} : { next_attempt_at: iso(e.nextAttemptAt) }),
+        worker_id: e.workerId,
+        trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+      }),
+    ];
+    if (!e.willRetry) {
+      const entry = await store.addDlq({
+        kind: 'task',
+        reason: e.phase === 'execute' ? 'retries exhausted' : 'compensation failed',
+        attempts: e.attempt,
+        lastError: e.error,
+        runId: e.runId,
+        task: e.task,
+        createdAt: clock(),
+      });
+      metrics.inc('dlqEntries', { kind: 'task' });
+      events.push(
+        this.publish(e.meta, e.runId, 'orchestration.alert', {
+          severity: 'error',
+          reason: e.phase === 'execute' ? 'task_failed' : 'compensation_failed',
+          run_id: e.runId,
+          task: e.task,
+          dlq_id: entry.id,
+          message: `${e.workflow}/${e.task} failed after ${e.attempt} attempt(s): ${e.error}`,
+        }),
+      );
+    }
+    await Promise.all(events);
+  }
+
+  async runChanged(e: RunEndedEvent): Promise<void> {
+    if (e.status === 'running' || e.status === 'compensating') return;
+    const publishedAt = Number(e.meta.trigger_published_at);
+    if (Number.isFinite(publishedAt)) {
+      this.options.metrics.observe('endToEndLatency', Math.max(0, e.endedAt - publishedAt) / 1000);
+    }
+    this.options.metrics.inc('runs', { workflow: e.workflow, status: e.status });
+    await this.publish(e.meta, e.runId, `orchestration.workflow.${e.status}`, {
+      run_id: e.runId,
+      workflow: e.workflow,
+      status: e.status,
+      duration_ms: e.durationMs,
+      ...(e.results ? { results: e.results } : {}),
+      ...(e.error ? { error: e.error } : {}),
+      ...(e.failedTask ? { failed_task: e.failedTask } : {}),
+      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+    });
+  }
+
+  private async publish(
+    meta: RunMeta,
+    runId: string,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    const event: CloudEvent = createEvent(
+      {
+        type,
+        source: this.source,
+        subject: runId,
+        data,
+        ...(meta.correlationid ? { correlationid: meta.correlationid } : {}),
+        ...(meta.trigger_event_id ? { causationid: meta.trigger_event_id } : {}),
+        ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+        ...(meta.tracestate ? { tracestate: meta.tracestate } : {}),
+      },
+      { clock: this.options.clock },
+    );
+    try {
+      await this.options.bus.publish(event);
+    } catch (error) {
+      this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
+      throw error;
+    }
+  }
+}
+
+function taskId(ref: Pick<AttemptRef, 'runId' | 'task'>): string {
+  return `${ref.runId}:${ref.task}`;
+}
