@@ -352,6 +352,42 @@ describe('qstash-local retries, failure callback and DLQ', () => {
     });
     expect(dead).toMatchObject({ messageId, responseStatus: 0, maxRetries: 1 });
   });
+  it('calls Upstash-Callback after every attempt, failed ones included', async () => {
+    const path = route('flaky');
+    const cb = route('flaky-callback');
+    let calls = 0;
+    dest.handle(path, (_req, res) => {
+      calls += 1;
+      res.writeHead(calls === 1 ? 502 : 200).end(`attempt ${calls}`);
+    });
+    await client.publish({ url: `${dest.url}${path}`, body: 'x', retries: 2, callback: `${dest.url}${cb}` });
+    await waitFor(() => dest.on(cb).length === 2);
+    const bodies = dest.on(cb).map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => [b.status, b.retried, Buffer.from(b.body, 'base64').toString()]).sort()).toEqual(
+      [
+        [200, 1, 'attempt 2'],
+        [502, 0, 'attempt 1'],
+      ],
+    );
+  });
+
+  it('fails an attempt that outlives Upstash-Timeout', async () => {
+    const path = route('slow');
+    dest.handle(path, () => {
+      // Never answers.
+    });
+    const { messageId } = await client.publish({
+      url: `${dest.url}${path}`,
+      body: 'x',
+      retries: 0,
+      timeout: 1,
+    });
+    const dead = await waitFor(
+      async () => (await client.dlq.listMessages({ filter: { messageId } })).messages[0],
+    );
+    expect(dead.responseStatus).toBe(0);
+    expect(dead.responseBody).toMatch(/timeout|abort/i);
+  });
 });
 
 describe('qstash-local flow control', () => {
