@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  type AnyWorkflow,
+  createWaooaw,
+  fromIoredis,
+  type HandlerSubscription,
+  InProcessTransport,
+  MemoryStore,
+  RedisStore,
+  RedisTransport,
+  type Store,
+  type Transport,
+  type Waooaw,
+  type WaooawOptions,
+} from '../../src/index.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Parts {
+  store: Store;
+  transport: Transport;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  name: string;
+  /** Parts sharing one namespace: call twice with the same `ns` for two "processes" on one Redis. */
+  parts(ns: string, concurrency?: number): Parts;
+  /** Deletes everything under the namespace. */
+  cleanup(ns: string): Promise<void>;
+}
+
+const memoryStores = new Map<string, MemoryStore>();
+
+export const embedded: Backend = {
+  name: 'embedded (memory + in-process)',
+  parts(ns, concurrency = 10) {
+    const store = memoryStores.get(ns) ?? new MemoryStore();
+    memoryStores.set(ns, store);
+    const transport = new InProcessTransport({ concurrency, retryDelayMs: () => 5 });
+    return { store, transport, close: async () => {} };
+  },
+  async cleanup(ns) {
+    memoryStores.delete(ns);
+  },
+};
+
+export const redis: Backend = {
+  name: 'redis (ioredis store + Redis transport)',
+  parts(ns, concurrency = 10) {
+    const client = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    const transportClient = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+    const store = new RedisStore(fromIoredis(client), { prefix: ns });
+    const transport = new RedisTransport({ redis: transportClient, prefix: ns, concurrency, retryDelayMs: () => 5 });
+    return {
+      store,
+      transport,
+      close: async () => {
+        await store.close();
+        transportClient.disconnect();
+      },
+    };
+  },
+  async cleanup(ns) {
+    const client = new Redis(REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${ns}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+    client.disconnect();
+  },
+};
+
+export const BACKENDS: Backend[] = [embedded, redis];
+
+export interface AppHandle {
+  app: Waooaw;
+  parts: Parts;
+  stop(): Promise<void>;
+}
+
+/** Starts an app on `backend` in namespace `ns` with fast timings for tests. */
+export async function startApp(
+  backend: Backend,
+  ns: string,
+  workflows: AnyWorkflow[],
+  consumers: HandlerSubscription[] = [],
+  extra: Partial<WaooawOptions> = {},
+): Promise<AppHandle> {
+  const parts = backend.parts(ns, extra.slots ?? 10);
+  const app = createWaooaw({
+    store: parts.store,
+    transport: parts.transport,
+    workflows,
+    consumers,
+    bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    ...extra,
+  });
+  await app.start();
+  return {
+    app,
+    parts,
+    stop: async () => {
+      await app.stop();
+      await parts.close();
+    },
+  };
+}
+
+export function newNamespace(): string {
+  return `test-${randomUUID()}:`;
+}
