@@ -138,6 +138,14 @@ describe('qstash-local publish and delivery', () => {
     expect(await client.messages.cancel(messageId)).toEqual({ cancelled: 1 });
     await expect(client.messages.get(messageId)).rejects.toThrow(/not found/);
     await expect(client.messages.cancel(messageId)).rejects.toThrow(/not found/);
+
+    const many = await Promise.all(
+      [1, 2].map(() => client.publish({ url: `${dest.url}${path}`, body: 'y', delay: 60 })),
+    );
+    expect(await client.messages.cancel([...many.map((m) => m.messageId), 'msg_unknown'])).toEqual({
+      cancelled: 2,
+    });
+    expect(dest.on(path)).toHaveLength(0);
   });
 
   it('deduplicates by id and by content within the window', async () => {

@@ -114,6 +114,25 @@ describe.each([
 });
 
 describe('upstash-rest protocol details', () => {
+  it('falls back to EVAL inside an auto-pipeline when EVALSHA gets a per-item NOSCRIPT', async () => {
+    const seen: { path: string; body: string }[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      seen.push({ path: new URL(String(input)).pathname, body: String(init?.body ?? '') });
+      return realFetch(input, init);
+    };
+    try {
+      const redis = new UpstashRedis({ url: rest.url, token: TOKEN, enableAutoPipelining: true });
+      const script = redis.createScript<string>(`return '${randomUUID()}'`);
+      expect(await script.exec([], [])).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(seen.map((r) => r.path)).toEqual(['/pipeline', '/pipeline']);
+    expect(seen[0]?.body).toContain('"evalsha"');
+    expect(seen[1]?.body).toContain('"eval"');
+  });
+
   it('refuses requests without the right bearer token', async () => {
     const wrong = new UpstashRedis({
       url: rest.url,

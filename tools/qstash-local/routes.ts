@@ -88,6 +88,14 @@ export function createQStashApp(o: QStashAppOptions): Hono {
     (await store.cancel(c.req.param('id'))) ? c.json({ cancelled: 1 }) : notFound(c, 'message'),
   );
 
+  app.delete('/v2/messages', async (c) => {
+    const ids = many(c, 'messageIds');
+    if (ids.length === 0) throw new BadRequestError('qstash-local cancels by messageIds only (no filters)');
+    let cancelled = 0;
+    for (const id of ids) if (await store.cancel(id)) cancelled += 1;
+    return c.json({ cancelled });
+  });
+
   app.get('/v2/dlq', async (c) => {
     const { page, cursor } = paginate(c, await selectDlq(c, store));
     return c.json({ messages: page.map(toApiDlqMessage), ...(cursor && { cursor }) });
