@@ -1,0 +1,90 @@
+/**
+ * Trial provisioning: create an account, provision its resources in parallel, send a welcome mail.
+ * If a step fails for good, the completed steps are undone in reverse order (saga).
+ *
+ *   trial.requested ─▶ createAccount ─┬─▶ provisionDatabase ─┬─▶ sendWelcome
+ *                                     └─▶ provisionStorage  ─┘
+ *
+ * Set `input.failAt` to a task name to watch the compensation run.
+ */
+import { z } from 'zod';
+import { defineWorkflow, NonRetriableError, trigger } from '../src/index.js';
+
+const input = z.object({
+  email: z.email(),
+  plan: z.enum(['starter', 'pro']).default('starter'),
+  /** Demo switch: this step fails for good. */
+  failAt: z.enum(['provisionDatabase', 'provisionStorage', 'sendWelcome']).optional(),
+});
+
+/** What happened, in order, so the demo (and its test) can show the saga. */
+export const trialJournal: string[] = [];
+
+function failIf(step: string, failAt: string | undefined): void {
+  if (step === failAt) throw new NonRetriableError(`${step} failed (demo)`);
+}
+
+export const trialProvisioning = defineWorkflow({
+  name: 'trial-provisioning',
+  input,
+  triggers: [
+    trigger({
+      type: 'trial.requested',
+      schema: input,
+      orderingKey: (data) => data.email,
+    }),
+  ],
+})
+  .task(
+    'createAccount',
+    { retry: { maxAttempts: 3, baseDelayMs: 100 }, priority: 'HIGH' },
+    {
+      run: async (ctx) => {
+        trialJournal.push(`createAccount ${ctx.input.email}`);
+        return { accountId: `acct_${ctx.idempotencyKey.slice(-8)}` };
+      },
+      compensate: async (ctx) => {
+        trialJournal.push(`deleteAccount ${ctx.result.accountId}`);
+      },
+    },
+  )
+  .task(
+    'provisionDatabase',
+    { dependsOn: ['createAccount'], timeout: 10_000 },
+    {
+      run: async (ctx) => {
+        failIf('provisionDatabase', ctx.input.failAt);
+        trialJournal.push(`provisionDatabase ${ctx.deps.createAccount.accountId}`);
+        return { database: `db-${ctx.deps.createAccount.accountId}` };
+      },
+      compensate: async (ctx) => {
+        trialJournal.push(`dropDatabase ${ctx.result.database}`);
+      },
+    },
+  )
+  .task(
+    'provisionStorage',
+    { dependsOn: ['createAccount'], timeout: 10_000 },
+    {
+      run: async (ctx) => {
+        failIf('provisionStorage', ctx.input.failAt);
+        trialJournal.push(`provisionStorage ${ctx.deps.createAccount.accountId}`);
+        return {
+          bucket: `bucket-${ctx.deps.createAccount.accountId}`,
+          quotaGb: ctx.input.plan === 'pro' ? 100 : 5,
+        };
+      },
+      compensate: async (ctx) => {
+        trialJournal.push(`deleteBucket ${ctx.result.bucket}`);
+      },
+    },
+  )
+  .task(
+    'sendWelcome',
+    { dependsOn: ['provisionDatabase', 'provisionStorage', 'createAccount'] },
+    async (ctx) => {
+      failIf('sendWelcome', ctx.input.failAt);
+      trialJournal.push(`sendWelcome ${ctx.input.email}`);
+      return { sent: true, to: ctx.input.email, database: ctx.deps.provisionDatabase.database };
+    },
+  );
