@@ -52,7 +52,12 @@ export const redis: Backend = {
     const client = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
     const transportClient = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
     const store = new RedisStore(fromIoredis(client), { prefix: ns });
-    const transport = new RedisTransport({ redis: transportClient, prefix: ns, concurrency, retryDelayMs: () => 5 });
+    const transport = new RedisTransport({
+      redis: transportClient,
+      prefix: ns,
+      concurrency,
+      retryDelayMs: () => 5,
+    });
     return {
       store,
       transport,

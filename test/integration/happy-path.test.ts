@@ -32,8 +32,15 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
     const trigger = createEvent({ type: 'test.chain.requested', source: '/test', data: { n: 4 } });
     await handle.app.publish(trigger);
 
-    const done = await waitFor(() => recorder.ofType('orchestration.workflow.completed')[0], 'workflow.completed');
-    expect(done.data).toMatchObject({ workflow: 'chain', status: 'completed', results: { a: 5, b: 10, c: 'result:10' } });
+    const done = await waitFor(
+      () => recorder.ofType('orchestration.workflow.completed')[0],
+      'workflow.completed',
+    );
+    expect(done.data).toMatchObject({
+      workflow: 'chain',
+      status: 'completed',
+      results: { a: 5, b: 10, c: 'result:10' },
+    });
     expect(done.correlationid).toBe(trigger.id);
     expect(done.causationid).toBe(trigger.id);
 
@@ -70,8 +77,15 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
         data: { task_name: 'echo', args: { hello: 'world' }, priority: 'HIGH' },
       }),
     );
-    const completed = await waitFor(() => recorder.ofType('orchestration.task.completed')[0], 'task.completed');
-    expect(completed.data).toMatchObject({ name: 'echo', result: { echoed: { hello: 'world' } }, attempt: 1 });
+    const completed = await waitFor(
+      () => recorder.ofType('orchestration.task.completed')[0],
+      'task.completed',
+    );
+    expect(completed.data).toMatchObject({
+      name: 'echo',
+      result: { echoed: { hello: 'world' } },
+      attempt: 1,
+    });
     const created = recorder.data('orchestration.task.created')[0];
     expect(created).toMatchObject({ name: 'echo', priority: 'HIGH' });
   });
