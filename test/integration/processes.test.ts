@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEvent } from '../../src/index.js';
+import { EventRecorder } from '../support/event-recorder.js';
+import { waitFor } from '../support/wait.js';
+import { type AppHandle, newNamespace, REDIS_URL, redis, startApp } from './backends.js';
+import { sharedWorkflows } from './fixtures/shared-workflows.js';
+
+const FIXTURE = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
+
+interface Worker {
+  child: ChildProcess;
+  lines: string[];
+}
+
+function spawnWorker(ns: string, mode: 'hang' | 'work'): Promise<Worker> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    env: { ...process.env, NS: ns, MODE: mode, REDIS_URL },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  return waitFor(() => lines.includes('READY'), 'worker process ready', 20_000).then(() => ({
+    child,
+    lines,
+  }));
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
+}
+
+describe('real worker processes on Redis', () => {
+  let ns = '';
+  const children: ChildProcess[] = [];
+  let handle: AppHandle | undefined;
+  const client = new Redis(REDIS_URL);
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      c.kill('SIGKILL');
+      await exited(c);
+    }
+    await handle?.stop();
+    handle = undefined;
+    await redis.cleanup(ns);
+  });
+
+  it('two worker processes share the work and never run the same task twice', async () => {
+    ns = newNamespace();
+    const [w1, w2] = await Promise.all([spawnWorker(ns, 'work'), spawnWorker(ns, 'work')]);
+    children.push(w1.child, w2.child);
+    // The test process only publishes: its app is never started, so it runs nothing.
+    const parts = redis.parts(ns);
+    const { createWaooaw } = await import('../../src/index.js');
+    const publisher = createWaooaw({
+      store: parts.store,
+      transport: parts.transport,
+      workflows: sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
+    });
+    const runs = 60;
+    await publisher.publish(
+      Array.from({ length: runs }, () => createEvent({ type: 'test.shared', source: '/test' })),
+    );
+    await waitFor(
+      async () => (await client.llen(`${ns}executions`)) === runs * 3,
+      'every task to run',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const executions = await client.lrange(`${ns}executions`, 0, -1);
+    const tasks = executions.map((e) => e.split(':').slice(0, 2).join(':'));
+    expect(executions).toHaveLength(runs * 3);
+    expect(new Set(tasks).size).toBe(runs * 3);
+    const pids = new Set(executions.map((e) => e.split(':')[2]));
+    expect(pids).toEqual(new Set([String(w1.child.pid), String(w2.child.pid)]));
+    await parts.close();
+  });
+
+  it('a worker killed with SIGKILL mid-task loses nothing: another process finishes the run after the lease expires', async () => {
+    ns = newNamespace();
+    const doomed = await spawnWorker(ns, 'hang');
+    children.push(doomed.child);
+    const recorder = new EventRecorder();
+    const parts = redis.parts(ns);
+    const { createWaooaw } = await import('../../src/index.js');
+    const publisher = createWaooaw({
+      store: parts.store,
+      transport: parts.transport,
+      workflows: sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
+    });
+    await publisher.publish(createEvent({ type: 'test.crashy', source: '/test' }));
+    const started = await waitFor(
+      () => doomed.lines.find((l) => l.startsWith('STARTED')),
+      'the task to start',
+      20_000,
+    );
+    const runId = started.split(' ')[1]!;
+    doomed.child.kill('SIGKILL');
+    await exited(doomed.child);
+    await parts.close();
+
+    // A second process takes over; its sweeper finds the expired lease.
+    handle = await startApp(
+      redis,
+      ns,
+      sharedWorkflows({
+        mode: 'work',
+        record: async (line) => {
+          await client.rpush(`${ns}executions`, `${line}:${process.pid}`);
+        },
+        announce: () => {},
+      }),
+      [recorder.consumer()],
+      { orchestrator: { leaseGraceMs: 100 } },
+    );
+    const sweeper = setInterval(() => void handle?.app.sweep(), 100);
+    try {
+      await waitFor(
+        async () => (await handle!.app.orchestrator.getRun(runId))?.status === 'completed',
+        'the run to complete',
+        20_000,
+      );
+    } finally {
+      clearInterval(sweeper);
+    }
+    const run = await handle.app.orchestrator.getRun(runId);
+    const slow = run!.tasks.find((t) => t.name === 'slow')!;
+    expect(slow).toMatchObject({
+      state: 'completed',
+      attempt: 2,
+      result: { finishedBy: process.pid, attempt: 2 },
+    });
+    const failed = recorder.data('orchestration.task.failed');
+    expect(failed).toEqual([
+      expect.objectContaining({ name: 'slow', attempt: 1, error: 'lease expired', will_retry: true }),
+    ]);
+    // Each task's result was recorded exactly once.
+    const executions = await client.lrange(`${ns}executions`, 0, -1);
+    expect(executions.map((e) => e.split(':').slice(0, 3).join(':'))).toEqual([
+      `${runId}:slow:2`,
+      `${runId}:after:1`,
+    ]);
+    await waitFor(() => recorder.ofType('orchestration.workflow.completed')[0], 'workflow.completed');
+    expect(recorder.data('orchestration.task.completed').map((c) => c.name)).toEqual(['slow', 'after']);
+  });
+});
