@@ -1,0 +1,6 @@
+export { type Clock, realClock } from './clock.js';
+export {
+  InProcessTransport,
+  type InProcessTransportOptions,
+  type InProcessTransportStats,
+} from './in-process-transport.js';

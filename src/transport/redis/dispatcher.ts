@@ -1,0 +1,234 @@
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_MAX_REDELIVERIES,
+  defaultRetryDelayMs,
+  invokeSafely,
+  type RedeliveryOptions,
+} from '../redelivery.js';
+import { Signal, sleep } from '../signal.js';
+import type { Invocation, InvokeHandler } from '../types.js';
+import { type ClaimedItem, parseClaimReply } from './codec.js';
+import type { TransportKeys } from './keys.js';
+import * as lua from './lua/generated/index.js';
+import type { ScriptCall, ScriptRunner } from './script-runner.js';
+
+export interface DispatcherOptions extends RedeliveryOptions {
+  concurrency: number;
+  visibilityMs: number;
+  idleWaitMs: number;
+  claimScanBudget: number;
+  onError: (error: unknown) => void;
+}
+
+interface Nack {
+  id: string;
+  deliveries: number;
+  delayMs: number;
+}
+
+/**
+ * Pulls invocations from Redis into at most `concurrency` concurrent handler calls.
+ *
+ * One loop does everything, one round trip per turn: it sends the acks and nacks gathered since
+ * the last turn together with a claim for the free slots, in one pipeline. When Redis has nothing
+ * due it blocks on the wake list (on its own connection: a blocked connection serves no one
+ * else) until an enqueue pushes a token, a local handler finishes, or the next delayed item or
+ * in-flight deadline is due.
+ */
+export class RedisDispatcher {
+  private inFlight = 0;
+  private acks: string[] = [];
+  private nacks: Nack[] = [];
+  private stopping = false;
+  private readonly signal = new Signal();
+  private readonly blocker: Redis;
+  private blocking: Promise<unknown> | undefined;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    redis: Redis,
+    private readonly runner: ScriptRunner,
+    private readonly keys: TransportKeys,
+    private readonly handler: InvokeHandler,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.blocker = redis.duplicate();
+    this.loop = this.run();
+  }
+
+  /** Handler calls running now in this process. */
+  get busySlots(): number {
+    return this.inFlight;
+  }
+
+  /** Work was enqueued from this process: claim now rather than wait for the wake token. */
+  poke(): void {
+    if (this.inFlight < this.options.concurrency) this.signal.fire();
+  }
+
+  /** Stops claiming, waits for the running handlers, settles them, then closes the wake connection. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.signal.fire();
+    await this.loop;
+    this.blocker.disconnect();
+    await this.blocking;
+  }
+
+  private get maxDeliveries(): number {
+    return 1 + (this.options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      this.signal.reset();
+      const free = this.stopping ? 0 : this.options.concurrency - this.inFlight;
+      const acks = this.acks.splice(0);
+      const nacks = this.nacks.splice(0);
+      if (free === 0 && acks.length === 0 && nacks.length === 0) {
+        if (this.stopping && this.inFlight === 0) return;
+        await this.signal.wait();
+        continue;
+      }
+      let failed: unknown;
+      try {
+        const turn = await this.exchange(acks, nacks, free);
+        for (const item of turn.items) this.dispatch(item);
+        failed = turn.error;
+        if (!failed && free > 0 && turn.items.length < free) await this.idle(turn.waitMs);
+      } catch (error) {
+        failed = error;
+      }
+      if (!failed) {
+        failures = 0;
+        continue;
+      }
+      this.options.onError(failed);
+      failures += 1;
+      // Draining against an unreachable Redis: give up; unsettled items return after their deadline.
+      if (this.stopping && this.inFlight === 0 && failures >= 3) return;
+      await sleep(Math.min(50 * 2 ** failures, 2_000)).done;
+    }
+  }
+
+  /** Settles finished invocations and claims up to `free` more, in one round trip. */
+  private async exchange(acks: string[], nacks: Nack[], free: number) {
+    const k = this.keys;
+    const calls: ScriptCall[] = [];
+    if (acks.length > 0) {
+      calls.push({
+        script: lua.ack,
+        keys: [k.ready, k.delayed, k.inflight, k.payload, k.meta, k.running, k.deliveries, k.stats, k.wake],
+        args: [k.base, ...acks],
+      });
+    }
+    if (nacks.length > 0) {
+      calls.push({
+        script: lua.nack,
+        keys: [k.ready, k.delayed, k.inflight, k.meta, k.running, k.deliveries, k.stats, k.wake],
+        args: [k.base, ...nacks.flatMap((n) => [n.id, n.deliveries, n.delayMs])],
+      });
+    }
+    if (free > 0) {
+      calls.push({
+        script: lua.claim,
+        keys: [k.ready, k.delayed, k.inflight, k.payload, k.meta, k.running, k.deliveries, k.stats, k.wake],
+        args: [k.base, free, this.options.visibilityMs, this.options.claimScanBudget],
+      });
+    }
+    let results: unknown[];
+    try {
+      results = await this.runner.batch(calls);
+    } catch (error) {
+      // Nothing was applied (or it was, and settles are idempotent): settle again next turn.
+      this.acks.unshift(...acks);
+      this.nacks.unshift(...nacks);
+      throw error;
+    }
+    let error: unknown;
+    calls.forEach((call, i) => {
+      if (!(results[i] instanceof Error)) return;
+      error = results[i];
+      // A failed settle is sent again next turn; the other calls of the pipeline went through.
+      if (call.script === lua.ack) this.acks.push(...acks);
+      if (call.script === lua.nack) this.nacks.push(...nacks);
+    });
+    const claim =
+      free > 0 && !(results.at(-1) instanceof Error) ? parseClaimReply(results.at(-1)) : undefined;
+    return { items: claim?.items ?? [], waitMs: claim?.waitMs ?? -1, error };
+  }
+
+  private dispatch(item: ClaimedItem): void {
+    let invocation: Invocation;
+    try {
+      invocation = JSON.parse(item.payload) as Invocation;
+    } catch (error) {
+      this.drop(item, item.payload, `unreadable payload: ${String(error)}`);
+      return;
+    }
+    if (item.deliveries > this.maxDeliveries) {
+      this.drop(item, invocation, 'delivery limit reached (the dispatcher holding it stopped or overran)');
+      return;
+    }
+    this.inFlight += 1;
+    void invokeSafely(() => this.handler(invocation)).then((outcome) => {
+      this.inFlight -= 1;
+      if (outcome.status === 'ack') {
+        this.acks.push(item.id);
+      } else if (item.deliveries >= this.maxDeliveries) {
+        this.drop(item, invocation, outcome.error);
+      } else {
+        const retryDelay = this.options.retryDelayMs ?? defaultRetryDelayMs;
+        this.nacks.push({
+          id: item.id,
+          deliveries: item.deliveries,
+          delayMs: Math.max(0, Math.ceil(outcome.delayMs ?? retryDelay(item.deliveries))),
+        });
+      }
+      this.signal.fire();
+    });
+  }
+
+  private drop(item: ClaimedItem, invocation: unknown, error: string): void {
+    this.acks.push(item.id);
+    this.signal.fire();
+    try {
+      this.options.onDropped?.({ invocation, deliveries: item.deliveries, error });
+    } catch (hookError) {
+      this.options.onError(hookError);
+    }
+  }
+
+  /** Nothing claimable: sleep until a wake token, a local settle, or the next due time. */
+  private async idle(waitMs: number): Promise<void> {
+    const cap = waitMs >= 0 ? Math.min(waitMs, this.options.idleWaitMs) : this.options.idleWaitMs;
+    if (cap <= 0 || this.stopping) return;
+    this.blocking ??= this.blockOnWakeList();
+    const timer = sleep(cap);
+    await Promise.race([this.blocking, this.signal.wait(), timer.done]);
+    timer.cancel();
+  }
+
+  private blockOnWakeList(): Promise<unknown> {
+    this.runner.count('blpop');
+    return this.blocker
+      .blpop(this.keys.wake, this.options.idleWaitMs / 1000)
+      .then(async (token): Promise<unknown> => {
+        if (!token || this.stopping) return token;
+        if (this.inFlight < this.options.concurrency) {
+          // The loop may be mid-exchange, not waiting on this promise: make its next wait return.
+          this.signal.fire();
+        } else {
+          // Taken while every slot is busy: the token belongs to an idle peer, hand it back.
+          this.runner.count('wake');
+          await this.blocker.rpush(this.keys.wake, '1');
+        }
+        return token;
+      })
+      .catch(() => null)
+      .finally(() => {
+        this.blocking = undefined;
+      });
+  }
+}

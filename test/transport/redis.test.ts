@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type InvokeHandler,
+  RedisTransport,
+  type RedisTransportOptions,
+  TransportScriptError,
+} from '../../src/transport/index.js';
+import { ScriptRunner } from '../../src/transport/redis/script-runner.js';
+import { type Backend, type ContractOptions, transportContract } from './contract.js';
+import { envelope, nameOf } from './helpers/invocations.js';
+import { connect, deleteKeys, newPrefix } from './helpers/redis.js';
+import { gate, sleep, waitFor } from './helpers/wait.js';
+
+/** Transports sharing one fresh prefix; teardown stops them and deletes that prefix's keys. */
+function redisBackend(): Backend & {
+  redis: Redis;
+  prefix: string;
+  makeRedis(options?: Partial<RedisTransportOptions>): RedisTransport;
+} {
+  const redis = connect();
+  const prefix = newPrefix();
+  const made: RedisTransport[] = [];
+  const makeRedis = (options: Partial<RedisTransportOptions> = {}) => {
+    const transport = new RedisTransport({
+      redis,
+      prefix,
+      retryDelayMs: () => 10,
+      idleWaitMs: 200,
+      ...options,
+    });
+    made.push(transport);
+    return transport;
+  };
+  return {
+    redis,
+    prefix,
+    makeRedis,
+    make(options: ContractOptions = {}) {
+      const transport = makeRedis(options);
+      return { transport, depth: () => transport.stats() };
+    },
+    async teardown() {
+      await Promise.all(made.map((t) => Promise.race([t.stop(), sleep(2_000)])));
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+    },
+  };
+}
+
+transportContract('redis', redisBackend);
+
+describe('RedisTransport', () => {
+  let backend: ReturnType<typeof redisBackend>;
+  beforeEach(() => {
+    backend = redisBackend();
+  });
+  afterEach(() => backend.teardown());
+
+  it('enqueues a batch in one round trip', async () => {
+    const transport = backend.makeRedis();
+    const before = transport.roundTrips;
+    await transport.enqueue(Array.from({ length: 50 }, (_, i) => envelope(`t-${i}`, { dedupId: `d-${i}` })));
+    expect(transport.roundTrips - before).toBe(1);
+    expect(await transport.stats()).toMatchObject({
+      queued: 50,
+      byPriority: { CRITICAL: 0, HIGH: 0, NORMAL: 50, LOW: 0 },
+      delayed: 0,
+      inFlight: 0,
+    });
+  });
+
+  it('keeps delayed items out of reach until due', async () => {
+    const transport = backend.makeRedis();
+    await transport.enqueue([envelope('later', { delayMs: 400, priority: 'CRITICAL' }), envelope('now')]);
+    expect(await transport.stats()).toMatchObject({ queued: 1, delayed: 1 });
+    const seen: string[] = [];
+    await transport.start(async (inv) => {
+      seen.push(nameOf(inv));
+      return { status: 'ack' };
+    });
+    await waitFor(() => seen.length === 1);
+    expect(await transport.stats()).toMatchObject({ delayed: 1 });
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(['now', 'later']);
+  });
+
+  it('shares work between two dispatchers: each invocation delivered exactly once, flow limits global', async () => {
+    const one = backend.makeRedis({ concurrency: 10 });
+    const two = backend.makeRedis({ concurrency: 10 });
+    const deliveries = new Map<string, number>();
+    const byTransport = [0, 0];
+    const flowOf = (i: number) => `k-${i % 7}`;
+    const running = new Map<string, number>();
+    let peakPerFlowKey = 0;
+    const handler = (index: number) => async (inv: Parameters<InvokeHandler>[0]) => {
+      const key = flowOf(Number(nameOf(inv).slice(2)));
+      running.set(key, (running.get(key) ?? 0) + 1);
+      peakPerFlowKey = Math.max(peakPerFlowKey, running.get(key)!);
+      deliveries.set(nameOf(inv), (deliveries.get(nameOf(inv)) ?? 0) + 1);
+      byTransport[index]! += 1;
+      await sleep(2);
+      running.set(key, running.get(key)! - 1);
+      return { status: 'ack' } as const;
+    };
+    await one.start(handler(0));
+    await two.start(handler(1));
+    const names = Array.from({ length: 200 }, (_, i) => `t-${i}`);
+    for (let i = 0; i < 200; i += 50) {
+      await one.enqueue(
+        names.slice(i, i + 50).map((n, j) => envelope(n, { flowKey: flowOf(i + j), flowLimit: 3 })),
+      );
+    }
+    await waitFor(async () => {
+      const s = await one.stats();
+      return deliveries.size === 200 && s.queued + s.delayed + s.inFlight === 0;
+    }, 15_000);
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
+    expect(byTransport[0]! + byTransport[1]!).toBe(200);
+    expect(byTransport[0]).toBeGreaterThan(0);
+    expect(byTransport[1]).toBeGreaterThan(0);
+    // The flow limit holds across processes: it lives in Redis, not in one dispatcher.
+    expect(peakPerFlowKey).toBeLessThanOrEqual(3);
+    // Every flow slot was given back and nothing is left parked.
+    expect(await backend.redis.exists(`${backend.prefix}{transport}:running`)).toBe(0);
+    expect((await one.stats()).parked).toBe(0);
+  });
+
+  it('redelivers an invocation whose dispatcher never acknowledged it, once its deadline passed', async () => {
+    const hang = gate();
+    const crashed = backend.makeRedis({ concurrency: 1, visibilityMs: 150 });
+    const taken: string[] = [];
+    await crashed.start(async (inv) => {
+      taken.push(nameOf(inv));
+      await hang.opened;
+      return { status: 'ack' };
+    });
+    await crashed.enqueue([envelope('job', { flowKey: 'run-1', dedupId: 'job-1' })]);
+    await waitFor(() => taken.length === 1);
+
+    const survivor = backend.makeRedis({ concurrency: 1, visibilityMs: 150 });
+    const redelivered: string[] = [];
+    await survivor.start(async (inv) => {
+      redelivered.push(nameOf(inv));
+      return { status: 'ack' };
+    });
+    await waitFor(() => redelivered.length === 1);
+    expect(redelivered).toEqual(['job']);
+    await waitFor(async () => (await survivor.stats()).inFlight === 0);
+    expect(await survivor.stats()).toMatchObject({ queued: 0, redelivered: 1 });
+
+    // The stale process finishes late: its ack is harmless and leaves counters balanced.
+    hang.open();
+    await crashed.stop();
+    expect(await backend.redis.exists(`${backend.prefix}{transport}:running`)).toBe(0);
+    expect(await backend.redis.exists(`${backend.prefix}{transport}:dedup:job-1`)).toBe(0);
+  });
+
+  it('drops an invocation redelivered past maxRedeliveries without running it', async () => {
+    const hang = gate();
+    const dropped: unknown[] = [];
+    const options = {
+      concurrency: 1,
+      visibilityMs: 50,
+      maxRedeliveries: 0,
+      onDropped: (d: unknown) => dropped.push(d),
+    };
+    const crashed = backend.makeRedis(options);
+    let runs = 0;
+    await crashed.start(async () => {
+      runs += 1;
+      await hang.opened;
+      return { status: 'ack' };
+    });
+    await crashed.enqueue([envelope('poison')]);
+    await waitFor(() => runs === 1);
+    const survivor = backend.makeRedis(options);
+    await survivor.start(async () => {
+      runs += 1;
+      return { status: 'ack' };
+    });
+    await waitFor(() => dropped.length === 1);
+    expect(runs).toBe(1);
+    expect(dropped[0]).toMatchObject({ deliveries: 2, invocation: { task: 'poison' } });
+    hang.open();
+  });
+
+  it('claims many ready items in one round trip', async () => {
+    const transport = backend.makeRedis({ concurrency: 20 });
+    await transport.enqueue(Array.from({ length: 20 }, (_, i) => envelope(`t-${i}`)));
+    const release = gate();
+    let started = 0;
+    const before = transport.roundTrips;
+    await transport.start(async () => {
+      started += 1;
+      await release.opened;
+      return { status: 'ack' };
+    });
+    await waitFor(() => started === 20);
+    // One claim took all 20 (a wake-list wait may have been issued too).
+    expect(transport.roundTripsByOp.claim).toBe(1);
+    expect(transport.roundTrips - before).toBeLessThanOrEqual(2);
+    release.open();
+  });
+
+  it('falls back to EVAL when Redis does not know a script yet (NOSCRIPT)', async () => {
+    const runner = new ScriptRunner(backend.redis);
+    const lua = `return ARGV[1] -- ${backend.prefix}`;
+    const script = { name: 'probe', lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys: 0 };
+    expect(await runner.call({ script, keys: [], args: ['hello'] })).toBe('hello');
+    expect(runner.roundTrips).toBe(2);
+    expect(await runner.call({ script, keys: [], args: ['again'] })).toBe('again');
+    expect(runner.roundTrips).toBe(3);
+  });
+
+  it('names the script in a failure', async () => {
+    const runner = new ScriptRunner(backend.redis);
+    const lua = "return redis.call('NOPE')";
+    const script = {
+      name: 'broken',
+      lua,
+      sha: createHash('sha1').update(lua).digest('hex'),
+      numberOfKeys: 0,
+    };
+    await expect(runner.call({ script, keys: [], args: [] })).rejects.toThrow(TransportScriptError);
+  });
+
+  it('reports Redis errors and still finishes stop() when Redis is gone', async () => {
+    const client = connect();
+    const errors: unknown[] = [];
+    const transport = new RedisTransport({
+      redis: client,
+      prefix: backend.prefix,
+      onError: (e) => errors.push(e),
+    });
+    const release = gate();
+    let started = 0;
+    await transport.start(async () => {
+      started += 1;
+      await release.opened;
+      return { status: 'ack' };
+    });
+    await transport.enqueue([envelope('a')]);
+    await waitFor(() => started === 1);
+    client.disconnect();
+    release.open();
+    await transport.stop();
+    expect(errors.length).toBeGreaterThan(0);
+    // The unacknowledged item is still in flight: it comes back once its deadline passes.
+    expect((await backend.makeRedis().stats()).inFlight).toBe(1);
+  });
+
+  it('refuses a second start', async () => {
+    const transport = backend.makeRedis();
+    await transport.start(async () => ({ status: 'ack' }));
+    await expect(transport.start(async () => ({ status: 'ack' }))).rejects.toThrow(/already started/);
+  });
+});
