@@ -100,7 +100,9 @@ export class OrchestrationEventHandler {
         ...(ctx.replayId ? { replayId: ctx.replayId } : {}),
         publishedAt: ctx.publishedAt,
       });
-      await this.orchestrator.startRun(request);
+      await this.orchestrator.startRun(
+        ctx.traceContext ? { ...request, traceContext: ctx.traceContext } : request,
+      );
     } catch (error) {
       if (!(error instanceof TriggerRejectedError || error instanceof InvalidInputError)) throw error;
       const issues = error instanceof TriggerRejectedError ? error.issues : [];

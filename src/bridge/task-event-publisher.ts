@@ -169,10 +169,10 @@ export class TaskEventPublisher implements LifecycleListener {
         ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
         ...(meta.tracestate ? { tracestate: meta.tracestate } : {}),
       },
-      { clock: this.options.clock },
+      { clock: this.options.clock, validate: false },
     );
     try {
-      await this.options.bus.publish(event);
+      await this.options.bus.publish(event, { trusted: true });
     } catch (error) {
       this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
       throw error;

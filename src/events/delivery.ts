@@ -1,3 +1,7 @@
+import type { Context, Span } from '@opentelemetry/api';
+import { SPANS } from '../observability/attributes.js';
+import { deliverySpanOptions } from '../observability/event-tracing.js';
+import { inSpan, recordFailure } from '../observability/tracing.js';
 import type { DlqKind } from '../store/index.js';
 import type { DeliveryInvocation, InvokeOutcome } from '../transport/index.js';
 import type { EventBus } from './bus.js';
@@ -20,7 +24,18 @@ export class NonRetriableDeliveryError extends Error {
  * the subscription's attempts are spent, then write a DLQ entry with the reason, attempts and
  * last error. Always acknowledges: the retry is a new, delayed invocation.
  */
-export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocation): Promise<InvokeOutcome> {
+export function handleDelivery(bus: EventBus, invocation: DeliveryInvocation): Promise<InvokeOutcome> {
+  return inSpan(SPANS.deliver, deliverySpanOptions(invocation), (span, ctx) =>
+    deliver(bus, invocation, span, ctx),
+  );
+}
+
+async function deliver(
+  bus: EventBus,
+  invocation: DeliveryInvocation,
+  span: Span,
+  traceContext: Context,
+): Promise<InvokeOutcome> {
   const { options } = bus;
   const sub = await bus.subscriptions.get(invocation.subscriptionId);
   if (!sub) {
@@ -37,6 +52,7 @@ export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocati
       attempt: invocation.attempt,
       publishedAt: invocation.publishedAt,
       ...(invocation.replayId ? { replayId: invocation.replayId } : {}),
+      traceContext,
     };
     if (sub.target.kind === 'http' && !options.targets?.http) {
       await deliverHttp(sub.target.url, event, {
@@ -54,6 +70,7 @@ export async function handleDelivery(bus: EventBus, invocation: DeliveryInvocati
     options.metrics.observe('deliveryLatency', Math.max(0, options.clock() - invocation.publishedAt) / 1000);
     return { status: 'ack' };
   } catch (error) {
+    recordFailure(span, error);
     options.metrics.inc('eventsDeliveryFailed', labels);
     const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const permanent = error instanceof NonRetriableDeliveryError || error instanceof PermanentDeliveryError;

@@ -14,7 +14,9 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** The bus half of the in-process store: a bounded log, subscriptions and the DLQ. */
 export class MemoryBusStore implements BusStore {
-  private readonly log: LoggedEvent[] = [];
+  /** Entries before `head` have dropped off the bounded log (compacted in bulk, not one by one). */
+  private log: LoggedEvent[] = [];
+  private head = 0;
   private lastSeq = { ms: 0, n: -1 };
   private readonly subs = new Map<string, SubscriptionRecord>();
   private subsVersion = 0;
@@ -24,14 +26,21 @@ export class MemoryBusStore implements BusStore {
   constructor(private readonly eventLogCap = DEFAULT_EVENT_LOG_CAP) {}
 
   async appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]> {
-    const logged = events.map((event) => {
+    const out: LoggedEvent[] = [];
+    for (const event of events) {
       const ms = Math.max(now, this.lastSeq.ms);
       this.lastSeq = { ms, n: ms === this.lastSeq.ms ? this.lastSeq.n + 1 : 0 };
-      return { seq: `${ms}-${this.lastSeq.n}`, receivedAt: now, event: copy(event) };
-    });
-    this.log.push(...logged);
-    if (this.log.length > this.eventLogCap) this.log.splice(0, this.log.length - this.eventLogCap);
-    return copy(logged);
+      const seq = `${ms}-${this.lastSeq.n}`;
+      // The log keeps its own copy; the caller keeps the event it passed in.
+      this.log.push({ seq, receivedAt: now, event: copy(event) });
+      out.push({ seq, receivedAt: now, event });
+    }
+    this.head = Math.max(this.head, this.log.length - this.eventLogCap);
+    if (this.head > 1024 && this.head * 2 > this.log.length) {
+      this.log = this.log.slice(this.head);
+      this.head = 0;
+    }
+    return out;
   }
 
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
@@ -39,7 +48,8 @@ export class MemoryBusStore implements BusStore {
     const to = `${query.to ?? Number.MAX_SAFE_INTEGER}-${Number.MAX_SAFE_INTEGER}`;
     const types = query.types && query.types.length > 0 ? new Set(query.types) : undefined;
     const out: LoggedEvent[] = [];
-    for (const entry of this.log) {
+    for (let i = this.head; i < this.log.length; i++) {
+      const entry = this.log[i]!;
       if (out.length >= query.limit) break;
       if (compareSeq(entry.seq, from) < 0 || compareSeq(entry.seq, to) > 0) continue;
       if (types && !types.has(entry.event.type)) continue;

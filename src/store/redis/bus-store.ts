@@ -31,11 +31,7 @@ export class RedisBusStore implements BusStore {
       [now, this.eventLogCap, ...args],
     );
     const ids = decodeReply<string[]>(reply, scripts.appendEvents.name);
-    return events.map((event, i) => ({
-      seq: ids[i]!,
-      receivedAt: now,
-      event: JSON.parse(JSON.stringify(event)),
-    }));
+    return events.map((event, i) => ({ seq: ids[i]!, receivedAt: now, event }));
   }
 
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
