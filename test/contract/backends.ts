@@ -1,7 +1,9 @@
+import { Redis as UpstashRedis } from '@upstash/redis';
 import { MemoryStore } from '../../src/store/memory/index.js';
-import { fromIoredis, RedisStore } from '../../src/store/redis/index.js';
+import { fromIoredis, fromUpstash, RedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/types.js';
-import { redisNamespace } from './redis-namespace.js';
+import { startUpstashRest } from '../../tools/upstash-rest/server.js';
+import { REDIS_URL, redisNamespace } from './redis-namespace.js';
 
 export interface BackendOptions {
   shards?: number;
@@ -43,6 +45,24 @@ export const backends: Backend[] = [
         ...options,
       });
       return { store, cleanup: () => ns.cleanup() };
+    },
+  },
+  {
+    // The edge path: Redis over the Upstash REST protocol (the local endpoint in front of the test Redis).
+    name: 'redis-upstash-rest',
+    async make(options = {}) {
+      const ns = redisNamespace();
+      const token = 'contract-suite-token';
+      const rest = await startUpstashRest({ redisUrl: REDIS_URL, port: 0, token });
+      const redis = new UpstashRedis({ url: rest.url, token, enableAutoPipelining: true, retry: false });
+      const store = new RedisStore(fromUpstash(redis), { prefix: ns.prefix, ...options });
+      return {
+        store,
+        async cleanup() {
+          await rest.close();
+          await ns.cleanup();
+        },
+      };
     },
   },
 ];
