@@ -44,7 +44,9 @@ export function createHttpApp(app: Waooaw, options: HttpAppOptions): Hono<HttpEn
   };
   const api = new OpenAPIHono<HttpEnv>();
 
-  api.notFound((c) => problemResponse(404, 'notFound', 'Not Found', `no route ${c.req.method} ${c.req.path}`));
+  api.notFound((c) =>
+    problemResponse(404, 'notFound', 'Not Found', `no route ${c.req.method} ${c.req.path}`),
+  );
   api.onError((error, c) => {
     if (error instanceof ProblemError) return error.response;
     if (error instanceof HTTPException && error.status < 500) {

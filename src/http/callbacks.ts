@@ -6,7 +6,7 @@ import type { HttpDeps, HttpEnv } from './context.js';
 import { nonRetryable, parseInvocation } from './invoke.js';
 import { jsonBody, mount, problems } from './route-docs.js';
 import { FailureCallbackSchema } from './schemas.js';
-import { toIssues } from './validate.js';
+import { check } from './validate.js';
 
 export const TRANSPORT_GAVE_UP = 'transport gave up';
 const MAX_ERROR_CHARS = 1_000;
@@ -53,7 +53,9 @@ export function registerCallbackRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps
         "QStash's failure callback: `sourceBody` is our invocation (base64). Recorded as a DLQ entry with reason " +
         `'${TRANSPORT_GAVE_UP}'.`,
       security: SIGNATURE_SECURITY,
-      request: { body: { required: true, content: { 'application/json': { schema: FailureCallbackSchema } } } },
+      request: {
+        body: { required: true, content: { 'application/json': { schema: FailureCallbackSchema } } },
+      },
       responses: {
         200: jsonBody(z.object({ dlqId: z.string() }).openapi('FailureRecorded'), 'Recorded in the DLQ'),
         ...problems(401, 413, 489),
@@ -67,10 +69,8 @@ export function registerCallbackRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps
       } catch {
         return nonRetryable('the body is not JSON', [{ path: 'body', message: 'body is not valid JSON' }]);
       }
-      const callback = FailureCallbackSchema.safeParse(value);
-      if (!callback.success) {
-        return nonRetryable('the body is not a failure callback', toIssues(callback.error.issues));
-      }
+      const callback = check(FailureCallbackSchema, value);
+      if (!callback.ok) return nonRetryable('the body is not a failure callback', callback.issues);
       const source = parseInvocation(decodeBase64(callback.data.sourceBody));
       if (!source.ok) {
         const issues = source.issues.map((issue) => ({ ...issue, path: `sourceBody.${issue.path}` }));

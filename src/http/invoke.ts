@@ -6,7 +6,7 @@ import type { HttpDeps, HttpEnv } from './context.js';
 import { problemResponse } from './problem.js';
 import { jsonBody, mount, problems } from './route-docs.js';
 import { InvocationSchema, InvokeAckSchema } from './schemas.js';
-import { toIssues } from './validate.js';
+import { check } from './validate.js';
 
 /** QStash stops retrying a message answered with 489 and this header. */
 export const NON_RETRYABLE_HEADER = 'Upstash-NonRetryable-Error';
@@ -20,16 +20,17 @@ export function nonRetryable(detail: string, issues: Issue[]): Response {
 }
 
 /** Parses the (already verified) body as an invocation. */
-export function parseInvocation(text: string): { ok: true; invocation: Invocation } | { ok: false; issues: Issue[] } {
+export function parseInvocation(
+  text: string,
+): { ok: true; invocation: Invocation } | { ok: false; issues: Issue[] } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { ok: false, issues: [{ path: 'body', message: 'body is not valid JSON' }] };
   }
-  const result = InvocationSchema.safeParse(value);
-  if (!result.success) return { ok: false, issues: toIssues(result.error.issues) };
-  return { ok: true, invocation: result.data as Invocation };
+  const result = check(InvocationSchema, value);
+  return result.ok ? { ok: true, invocation: result.data as Invocation } : result;
 }
 
 /** `POST /invoke`: the transport delivers one invocation; the signature is checked before anything else. */
@@ -59,7 +60,9 @@ export function registerInvokeRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       const outcome = await deps.app.invoke(parsed.invocation);
       if (outcome.status === 'ack') return c.json({ status: 'ack' as const }, 200);
       const headers: Record<string, string> =
-        outcome.delayMs === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(outcome.delayMs / 1000))) };
+        outcome.delayMs === undefined
+          ? {}
+          : { 'retry-after': String(Math.max(1, Math.ceil(outcome.delayMs / 1000))) };
       return problemResponse(500, 'invocationFailed', 'Invocation Failed', outcome.error, undefined, headers);
     },
   );

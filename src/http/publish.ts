@@ -10,7 +10,10 @@ import { badRequest } from './problem.js';
 export async function publishAndAnswer(c: Context, deps: HttpDeps, events: CloudEvent[]): Promise<Response> {
   try {
     const result = await deps.app.publish(events);
-    return c.json({ accepted: result.events.length, events: result.events, deliveries: result.deliveries }, 202);
+    return c.json(
+      { accepted: result.events.length, events: result.events, deliveries: result.deliveries },
+      202,
+    );
   } catch (error) {
     if (error instanceof EventValidationError) {
       return badRequest('the event data does not match its schema', error.issues, 'invalidEvent');

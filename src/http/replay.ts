@@ -7,7 +7,8 @@ import { jsonBody, mount, problems } from './route-docs.js';
 import { ReplayRequestSchema, ReplayResultSchema } from './schemas.js';
 import { readJsonBody } from './validate.js';
 
-const toMs = (instant: number | string): number => (typeof instant === 'number' ? instant : Date.parse(instant));
+const toMs = (instant: number | string): number =>
+  typeof instant === 'number' ? instant : Date.parse(instant);
 
 /** `POST /replay`: re-delivers logged events (by time range and type) to their subscriptions, or to one. */
 export function registerReplayRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps): void {
@@ -22,8 +23,13 @@ export function registerReplayRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
         'Every logged event in [from, to] (inclusive) of the given types is delivered again to each matching ' +
         'subscription, or only to `subscriptionId`. Deliveries carry the replay id.',
       security: BEARER_SECURITY,
-      request: { body: { required: false, content: { 'application/json': { schema: ReplayRequestSchema } } } },
-      responses: { 202: jsonBody(ReplayResultSchema, 'Replay enqueued'), ...problems(400, 401, 413, 415, 503) },
+      request: {
+        body: { required: false, content: { 'application/json': { schema: ReplayRequestSchema } } },
+      },
+      responses: {
+        202: jsonBody(ReplayResultSchema, 'Replay enqueued'),
+        ...problems(400, 401, 413, 415, 503),
+      },
     },
     tokenGuard(deps),
     async (c) => {

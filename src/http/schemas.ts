@@ -44,13 +44,18 @@ export const CloudEventSchema = z
     correlationid: z.string().optional(),
     causationid: z.string().optional(),
   })
-  .openapi('CloudEvent', { description: 'A CloudEvents 1.0 event in its JSON form; extensions at the top level.' });
+  .openapi('CloudEvent', {
+    description: 'A CloudEvents 1.0 event in its JSON form; extensions at the top level.',
+  });
 
 export const PublishResultSchema = z
   .object({
     accepted: z.number().int(),
     events: z.array(z.object({ id: z.string(), seq: z.string() })),
-    deliveries: z.number().int().openapi({ description: 'Deliveries enqueued, one per matching subscription' }),
+    deliveries: z
+      .number()
+      .int()
+      .openapi({ description: 'Deliveries enqueued, one per matching subscription' }),
   })
   .openapi('PublishResult');
 
@@ -153,7 +158,9 @@ export const FailureCallbackSchema = z
     dlqId: z.string().optional(),
     sourceMessageId: z.string().optional(),
     url: z.string().optional(),
-    sourceBody: z.base64('must be base64').openapi({ description: 'Our invocation, base64' }),
+    sourceBody: z
+      .base64({ error: (issue) => (issue.input === undefined ? 'required' : 'must be base64') })
+      .openapi({ description: 'Our invocation, base64' }),
   })
   .openapi('FailureCallback');
 

@@ -51,7 +51,9 @@ export function registerSubscriptionRoutes(api: OpenAPIHono<HttpEnv>, deps: Http
       description:
         'Pattern: dotted segments, `*` matches one, `#` (or `**`) zero or more. A given `id` that exists is a 409.',
       security: BEARER_SECURITY,
-      request: { body: { required: true, content: { 'application/json': { schema: NewSubscriptionSchema } } } },
+      request: {
+        body: { required: true, content: { 'application/json': { schema: NewSubscriptionSchema } } },
+      },
       responses: {
         201: jsonBody(SubscriptionSchema, 'Created'),
         ...problems(400, 401, 409, 413, 415, 503),

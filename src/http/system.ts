@@ -79,7 +79,10 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       tags,
       summary: 'Prometheus metrics',
       responses: {
-        200: { description: 'Text exposition format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+        200: {
+          description: 'Text exposition format 0.0.4',
+          content: { 'text/plain': { schema: z.string() } },
+        },
         ...problems(404),
       },
     },
@@ -99,7 +102,9 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       path: '/openapi.json',
       tags,
       summary: 'This document',
-      responses: { 200: { description: 'OpenAPI 3.0', content: { 'application/json': { schema: z.object({}) } } } },
+      responses: {
+        200: { description: 'OpenAPI 3.0', content: { 'application/json': { schema: z.object({}) } } },
+      },
     },
     [],
     (c) => {

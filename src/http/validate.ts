@@ -21,6 +21,18 @@ export function toIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): Issu
   return issues.map((issue) => ({ path: formatPath(issue.path, prefix) || prefix, message: issue.message }));
 }
 
+/** Parses `value` with `schema`; issues name each bad field ("required" for a missing one). */
+export function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix = '',
+): { ok: true; data: z.output<S> } | { ok: false; issues: Issue[] } {
+  const result = schema.safeParse(value, { error: requiredMessages });
+  return result.success
+    ? { ok: true, data: result.data }
+    : { ok: false, issues: toIssues(result.error.issues, prefix) };
+}
+
 /**
  * Parses `value` with `schema`, or throws a 400 problem naming every bad field.
  *
@@ -33,9 +45,9 @@ export function parseOr400<S extends z.ZodType>(
   detail: string,
   prefix = '',
 ): z.output<S> {
-  const result = schema.safeParse(value, { error: requiredMessages });
-  if (result.success) return result.data;
-  throw new ProblemError(badRequest(detail, toIssues(result.error.issues, prefix)));
+  const result = check(schema, value, prefix);
+  if (result.ok) return result.data;
+  throw new ProblemError(badRequest(detail, result.issues));
 }
 
 const JSON_MEDIA = /^application\/(?:[\w.-]+\+)?json$/i;

@@ -1,5 +1,5 @@
-import { type CloudEvent, createEvent, isJsonMediaType } from '../events/index.js';
 import type { Issue } from '../events/index.js';
+import { type CloudEvent, createEvent, isJsonMediaType } from '../events/index.js';
 
 const MAX_TYPE_LENGTH = 200;
 

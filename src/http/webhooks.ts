@@ -71,7 +71,8 @@ export function registerWebhookRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps)
       try {
         wrapped = webhookEvent(source, c.req.raw.headers, body, deps.clock);
       } catch (error) {
-        if (error instanceof InvalidEventError) return badRequest('the webhook cannot be an event', error.issues);
+        if (error instanceof InvalidEventError)
+          return badRequest('the webhook cannot be an event', error.issues);
         throw error;
       }
       if (!wrapped.ok) return badRequest('the webhook body cannot be read', wrapped.issues);

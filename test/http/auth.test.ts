@@ -51,7 +51,11 @@ describe('bearer token', () => {
     const before = await h.store.listSubscriptions();
     for (const [method, path] of ADMIN_ROUTES) {
       // A body that is not JSON: a 401 (not a 400) shows the check ran before any parsing.
-      const res = await h.call(path, { method, auth: false, ...(method === 'POST' ? { body: '{nope' } : {}) });
+      const res = await h.call(path, {
+        method,
+        auth: false,
+        ...(method === 'POST' ? { body: '{nope' } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
     expect(await h.store.listSubscriptions()).toEqual(before);

@@ -10,7 +10,10 @@ let h: Harness;
 
 beforeEach(async () => {
   recorder.events.length = 0;
-  h = await startHarness({ consumers: [recorder.consumer('shop.#', 'test.shop')], http: { bodyLimitBytes: 4096 } });
+  h = await startHarness({
+    consumers: [recorder.consumer('shop.#', 'test.shop')],
+    http: { bodyLimitBytes: 4096 },
+  });
   await h.listen();
 });
 afterEach(() => h.close());
@@ -56,7 +59,9 @@ describe('POST /events', () => {
     expect(message.headers['ce-type']).toBe('shop.order.created');
     const res = await post(String(message.body), asStrings(message.headers));
     expect(res.status).toBe(202);
-    expect(await logged()).toMatchObject([{ id: 'bin-1', subject: 'order-7', tenant: 'acme', data: { order: 7 } }]);
+    expect(await logged()).toMatchObject([
+      { id: 'bin-1', subject: 'order-7', tenant: 'acme', data: { order: 7 } },
+    ]);
   });
 
   it('accepts a batch in one request, in order', async () => {
@@ -66,16 +71,26 @@ describe('POST /events', () => {
     ];
     const res = await post(JSON.stringify(batch), { 'content-type': 'application/cloudevents-batch+json' });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ accepted: 2, deliveries: 2, events: [{ id: 'b1' }, { id: 'b2' }] });
+    expect(await res.json()).toMatchObject({
+      accepted: 2,
+      deliveries: 2,
+      events: [{ id: 'b1' }, { id: 'b2' }],
+    });
     expect((await logged()).map((e) => e.id)).toEqual(['b1', 'b2']);
   });
 
   it('accepts plain JSON: an object is one event, an array a batch', async () => {
     const one = { specversion: '1.0', id: 'p1', source: '/shop', type: 'other.thing' };
     expect((await post(JSON.stringify(one), { 'content-type': 'application/json' })).status).toBe(202);
-    const res = await post(JSON.stringify([{ ...one, id: 'p2' }, { ...one, id: 'p3' }]), {
-      'content-type': 'application/json',
-    });
+    const res = await post(
+      JSON.stringify([
+        { ...one, id: 'p2' },
+        { ...one, id: 'p3' },
+      ]),
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(await res.json()).toMatchObject({ accepted: 2, deliveries: 0 });
     expect((await logged()).map((e) => e.id)).toEqual(['p1', 'p2', 'p3']);
   });
@@ -113,7 +128,13 @@ describe('POST /events', () => {
   });
 
   it('checks the strict orchestration namespace: bad trigger data and unknown types', async () => {
-    const trigger = { specversion: '1.0', id: 't1', source: '/api', type: 'orchestration.task.trigger', data: {} };
+    const trigger = {
+      specversion: '1.0',
+      id: 't1',
+      source: '/api',
+      type: 'orchestration.task.trigger',
+      data: {},
+    };
     let res = await post(JSON.stringify(trigger), { 'content-type': 'application/cloudevents+json' });
     expect(res.status).toBe(400);
     expect((await problemOf(res)).issues).toContainEqual({ path: 'data.task_name', message: 'required' });
@@ -135,7 +156,13 @@ describe('POST /events', () => {
   });
 
   it('answers 413 past the body limit, with or without a content-length', async () => {
-    const big = JSON.stringify({ specversion: '1.0', id: 'big', source: '/s', type: 'a.b', data: 'x'.repeat(5000) });
+    const big = JSON.stringify({
+      specversion: '1.0',
+      id: 'big',
+      source: '/s',
+      type: 'a.b',
+      data: 'x'.repeat(5000),
+    });
     let res = await post(big, { 'content-type': 'application/json' });
     expect(res.status).toBe(413);
     expect((await problemOf(res)).type).toBe('urn:waooaw:problem:payload-too-large');

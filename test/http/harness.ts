@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { createHttpApp, type HttpAppOptions, type SignedRequest } from '../../src/http/index.js';
 import {
   type AnyWorkflow,
   createWaooaw,
@@ -11,7 +12,6 @@ import {
   timingSafeEqual,
   type Waooaw,
 } from '../../src/index.js';
-import { createHttpApp, type HttpAppOptions, type SignedRequest } from '../../src/http/index.js';
 
 export const TOKEN = 'test-token-0123456789';
 export const INVOKE_SECRET = 'invoke-signing-secret';
@@ -97,7 +97,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Headers for `app.request()` with the bearer token. */
-export const bearer = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${TOKEN}`, ...extra });
+export const bearer = (extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${TOKEN}`,
+  ...extra,
+});
 
 /** JSON POST init for `app.request()` with the bearer token. */
 export const postJson = (body: unknown, extra: Record<string, string> = {}): RequestInit => ({
