@@ -1,3 +1,7 @@
+import type { Span, Context as TraceContext } from '@opentelemetry/api';
+import { ATTR } from '../../observability/attributes.js';
+import { attemptSpan } from '../../observability/run-tracing.js';
+import { injectContext, inSpan, recordFailure } from '../../observability/tracing.js';
 import type { LeaseResult } from '../../store/index.js';
 import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { RunCancelledError, serializeError, TaskTimeoutError } from '../errors.js';
@@ -17,11 +21,23 @@ export type LocalAttempts = Map<string, Set<AbortController>>;
  * then record the outcome in one atomic store call and enqueue what it released.
  * This is the only place task code runs, whatever transport carried the invocation here.
  */
-export async function runAttempt(
+export function runAttempt(
   config: OrchestratorConfig,
   effects: RunEffects,
   local: LocalAttempts,
   invocation: TaskInvocation,
+): Promise<InvokeOutcome> {
+  const { name, options } = attemptSpan(invocation, config.workerId);
+  return inSpan(name, options, (span, ctx) => attempt(config, effects, local, invocation, span, ctx));
+}
+
+async function attempt(
+  config: OrchestratorConfig,
+  effects: RunEffects,
+  local: LocalAttempts,
+  invocation: TaskInvocation,
+  span: Span,
+  ctx: TraceContext,
 ): Promise<InvokeOutcome> {
   const { store, registry, clock, workerId, logger } = config;
   const workflow = registry.get(invocation.workflow);
@@ -45,15 +61,18 @@ export async function runAttempt(
   });
   if (!lease.ok) {
     logger.debug('attempt not leased', { ...invocation, reason: lease.reason });
+    span.setAttribute(ATTR.taskOutcome, 'not_leased');
     return { status: 'ack' };
   }
+  // What this attempt enqueues and reports (dependents, lifecycle events) carries its span.
+  const trace = injectContext(ctx);
   const ref: AttemptRef = {
     runId: invocation.runId,
     workflow: workflow.name,
     task: invocation.task,
     attempt: lease.attempt,
     phase,
-    meta: lease.meta,
+    meta: trace.traceparent ? { ...lease.meta, ...trace } : lease.meta,
   };
   const calls = new ListenerCalls(config.listener);
   if (phase === 'execute') {
@@ -62,7 +81,9 @@ export async function runAttempt(
 
   const outcome = await execute(config, definition, ref, lease, timeoutMs, local);
   const endedAt = clock();
+  if (!outcome.ok) recordFailure(span, outcome.error);
   if (outcome.ok) {
+    span.setAttribute(ATTR.taskOutcome, 'completed');
     const done = await store.completeAttempt({ ...target(ref), result: outcome.value, now: endedAt });
     if (!done.ok) {
       logger.warn('completion refused', { ...ref, reason: done.reason });
@@ -76,7 +97,7 @@ export async function runAttempt(
           completedAt: endedAt,
         });
       }
-      await effects.apply(workflow, ref.runId, calls, done.ready, done.run, lease, endedAt);
+      await effects.apply(workflow, ref.runId, calls, done.ready, done.run, lease, endedAt, trace);
     }
   } else {
     const policy = phase === 'execute' ? definition.retry : definition.compensationRetry;
@@ -91,6 +112,7 @@ export async function runAttempt(
     if (!failed.ok) {
       logger.warn('failure refused', { ...ref, reason: failed.reason });
     } else {
+      span.setAttribute(ATTR.taskOutcome, failed.willRetry ? 'retried' : 'failed');
       calls.emit('taskFailed', {
         ...ref,
         error,
@@ -108,7 +130,7 @@ export async function runAttempt(
           meta: ref.meta,
         });
       }
-      await effects.apply(workflow, ref.runId, calls, failed.ready, failed.run, lease, endedAt);
+      await effects.apply(workflow, ref.runId, calls, failed.ready, failed.run, lease, endedAt, trace);
     }
   }
   await calls.settle();

@@ -1,3 +1,7 @@
+import type { Span, Context as TraceContext } from '@opentelemetry/api';
+import { ATTR, SPANS } from '../../observability/attributes.js';
+import { triggerSpanOptions } from '../../observability/run-tracing.js';
+import { injectContext, inSpan } from '../../observability/tracing.js';
 import type { Priority, RunMeta, RunView } from '../../store/index.js';
 import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { InvalidInputError, RunCancelledError } from '../errors.js';
@@ -16,6 +20,8 @@ export interface StartRunInput {
   idempotencyKey?: string;
   /** Trace and correlation context (traceparent, correlationid, trigger_event_id...). */
   meta?: RunMeta;
+  /** Parent of the `waooaw.trigger` span (the delivery of the trigger event); else the meta's trace. */
+  traceContext?: TraceContext;
 }
 
 export interface StartRunResult {
@@ -44,7 +50,18 @@ export class Orchestrator {
   }
 
   /** Creates a run and enqueues its root tasks. Throws `InvalidInputError` for an unknown workflow or bad input. */
-  async startRun(request: StartRunInput): Promise<StartRunResult> {
+  startRun(request: StartRunInput): Promise<StartRunResult> {
+    const meta = request.meta ?? {};
+    const span = triggerSpanOptions(request.workflow, meta, request.traceContext);
+    return inSpan(SPANS.trigger, span, (active, ctx) => this.createRun(request, meta, active, ctx));
+  }
+
+  private async createRun(
+    request: StartRunInput,
+    given: RunMeta,
+    span: Span,
+    ctx: TraceContext,
+  ): Promise<StartRunResult> {
     const { store, registry, clock } = this.config;
     const workflow = registry.get(request.workflow);
     if (!workflow) throw new InvalidInputError(request.workflow, `unknown workflow '${request.workflow}'`);
@@ -53,7 +70,10 @@ export class Orchestrator {
     const runId = request.idempotencyKey
       ? await runIdFor(workflow.name, request.idempotencyKey)
       : `run_${crypto.randomUUID().replaceAll('-', '')}`;
-    const meta = request.meta ?? {};
+    // Root tasks are enqueued by the trigger span; a run started without a trace joins it.
+    const trace = injectContext(ctx);
+    const meta = given.traceparent ? given : { ...given, ...trace };
+    span.setAttribute(ATTR.runId, runId);
     const now = clock();
     const created = await store.createRun({
       runId,
@@ -64,9 +84,11 @@ export class Orchestrator {
       now,
       queuedTimeoutMs: this.config.queuedTimeoutMs,
     });
+    span.setAttribute(ATTR.runCreated, created.created);
     if (created.created) {
       const calls = new ListenerCalls(this.config.listener);
-      await this.effects.apply(workflow, runId, calls, created.ready, undefined, { input, meta }, now);
+      const context = { input, meta };
+      await this.effects.apply(workflow, runId, calls, created.ready, undefined, context, now, trace);
       await calls.settle();
     }
     return { runId, created: created.created };

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '../../observability/tracing.js';
 import type { ReadyTask, RunOutcome } from '../../store/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type RunContext, toEnvelopes } from './enqueue.js';
@@ -14,6 +15,8 @@ export class RunEffects {
   /**
    * @param context the run's input and meta when the caller has them; read from the store otherwise
    *   (only the sweeper, which holds nothing but ids, pays that read).
+   * @param trace the span that caused this change (an attempt, a trigger): the invocations it
+   *   enqueues and the events it reports carry it. Default: the run's trace from its meta.
    */
   async apply(
     workflow: AnyWorkflow,
@@ -23,9 +26,11 @@ export class RunEffects {
     run: RunOutcome | undefined,
     context: RunContext | undefined,
     now: number,
+    trace?: TraceCarrier,
   ): Promise<void> {
     if (ready.length > 0) {
       const runContext = context ?? (await this.readContext(runId));
+      const meta = trace?.traceparent ? { ...runContext.meta, ...trace } : runContext.meta;
       for (const r of ready) {
         calls.emit('taskQueued', {
           runId: r.runId,
@@ -34,15 +39,16 @@ export class RunEffects {
           attempt: r.attempt,
           phase: r.phase,
           priority: r.priority,
-          meta: runContext.meta,
+          meta,
           ...(r.notBefore === undefined ? {} : { notBefore: r.notBefore }),
         });
       }
-      await this.config.transport.enqueue(
-        toEnvelopes(workflow, ready, runContext, now, traceOf(runContext.meta)),
-      );
+      await this.config.transport.enqueue(toEnvelopes(workflow, ready, runContext, now, traceOf(meta)));
     }
-    if (run) calls.emit('runChanged', { ...run, runId, endedAt: now });
+    if (run) {
+      const meta = trace?.traceparent ? { ...run.meta, ...trace } : run.meta;
+      calls.emit('runChanged', { ...run, meta, runId, endedAt: now });
+    }
   }
 
   private async readContext(runId: string): Promise<RunContext> {
