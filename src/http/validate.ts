@@ -17,8 +17,16 @@ function formatPath(path: readonly PropertyKey[], prefix: string): string {
 const requiredMessages: z.core.$ZodErrorMap = (issue) =>
   issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
 
+/** zod issues as `{ path, message }`; an unknown key is named by its own path. */
 export function toIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): Issue[] {
-  return issues.map((issue) => ({ path: formatPath(issue.path, prefix) || prefix, message: issue.message }));
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: formatPath([...issue.path, key], prefix),
+          message: 'unknown field',
+        }))
+      : [{ path: formatPath(issue.path, prefix), message: issue.message }],
+  );
 }
 
 /** Parses `value` with `schema`; issues name each bad field ("required" for a missing one). */

@@ -65,7 +65,7 @@ describe('subscriptions', () => {
       [{ pattern: 'a', target: { kind: 'workflow', workflow: 'nope' } }, 'target.workflow'],
       [{ pattern: 'a', target: { kind: 'task', task: 'greet' } }, 'target.task'],
       [{ pattern: 'a', target: { kind: 'task', task: 'echo' }, maxAttempts: 0 }, 'maxAttempts'],
-      [{ pattern: 'a', target: { kind: 'task', task: 'echo' }, extra: 1 }, ''],
+      [{ pattern: 'a', target: { kind: 'task', task: 'echo' }, extra: 1 }, 'extra'],
       [{ id: 'has space', pattern: 'a', target: { kind: 'task', task: 'echo' } }, 'id'],
     ];
     for (const [body, path] of cases) {
