@@ -41,6 +41,7 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       method: 'get',
       path: '/health',
       tags,
+      security: [],
       summary: 'Liveness: the process answers',
       responses: { 200: jsonBody(HealthSchema, 'Alive') },
     },
@@ -54,6 +55,7 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       method: 'get',
       path: '/ready',
       tags,
+      security: [],
       summary: 'Readiness: the store is reachable',
       responses: { 200: jsonBody(ReadySchema, 'Ready'), ...problems(503) },
     },
@@ -77,6 +79,7 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       method: 'get',
       path: '/metrics',
       tags,
+      security: [],
       summary: 'Prometheus metrics',
       responses: {
         200: {
@@ -101,6 +104,7 @@ export function registerSystemRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       method: 'get',
       path: '/openapi.json',
       tags,
+      security: [],
       summary: 'This document',
       responses: {
         200: { description: 'OpenAPI 3.0', content: { 'application/json': { schema: z.object({}) } } },
