@@ -20,8 +20,9 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const event = (id: string, type = 'shop.order.created') =>
-  createEvent({ id, type, source: '/shop', data: {} }) as unknown as StoredCloudEvent;
+const cloudEvent = (id: string, type = 'shop.order.created') =>
+  createEvent({ id, type, source: '/shop', data: {} });
+const event = (id: string, type?: string) => cloudEvent(id, type) as unknown as StoredCloudEvent;
 
 async function deadLetter(id: string, kind: 'delivery' | 'task' = 'delivery') {
   return h.store.addDlq({
@@ -90,7 +91,11 @@ describe('DLQ', () => {
 
 describe('POST /replay', () => {
   beforeEach(async () => {
-    await h.app.publish([event('e1'), event('e2', 'shop.order.paid'), event('e3', 'other.thing')]);
+    await h.app.publish([
+      cloudEvent('e1'),
+      cloudEvent('e2', 'shop.order.paid'),
+      cloudEvent('e3', 'other.thing'),
+    ]);
     transport.envelopes.length = 0;
   });
 
