@@ -1,6 +1,6 @@
 /** Who may call what, over a real HTTP server: nothing runs and nothing is written before the check. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokenMatches } from '../../src/http/index.js';
+import { createHttpApp, type HttpAppOptions, tokenMatches } from '../../src/http/index.js';
 import { type Harness, startHarness, TOKEN } from './harness.js';
 
 let h: Harness;
@@ -85,6 +85,11 @@ describe('bearer token', () => {
 });
 
 describe('errors', () => {
+  it('will not build without a signature verifier for the invocation routes', async () => {
+    h = await startHarness();
+    expect(() => createHttpApp(h.app, { token: TOKEN } as HttpAppOptions)).toThrow(/verifyInvocation/);
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     h = await startHarness();
     await h.listen();
