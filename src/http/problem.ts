@@ -1,5 +1,3 @@
-import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Issue } from '../events/index.js';
 
 /** RFC 9457 problem details, with the field-level issues that made the request bad. */
@@ -75,9 +73,4 @@ export class ProblemError extends Error {
   constructor(readonly response: Response) {
     super(`HTTP ${response.status}`);
   }
-}
-
-/** Typed `c.json` for handlers that answer with one status (hono's typed responses stay out of the way). */
-export function json(c: Context, body: unknown, status: ContentfulStatusCode = 200): Response {
-  return c.json(body as object, status);
 }
