@@ -75,6 +75,8 @@ export class Waooaw {
   readonly invoke: InvokeHandler;
   readonly workerId: string;
   readonly logger: Logger;
+  /** Where the parts count (`collectMetrics` reads it back for `GET /metrics`). */
+  readonly metrics: Metrics;
   private readonly gauge: InvocationGauge;
   private readonly events: OrchestrationEventHandler;
   private readonly handlers = new Map<string, TargetHandler>();
@@ -86,6 +88,7 @@ export class Waooaw {
     const metrics = options.metrics ?? noopMetrics;
     this.clock = clock;
     this.logger = logger;
+    this.metrics = metrics;
     this.store = options.store;
     this.transport = options.transport;
     this.workerId = options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`;
@@ -139,6 +142,7 @@ export class Waooaw {
   async start(): Promise<void> {
     await this.installSubscriptions();
     await this.transport.start(this.invoke);
+    this.metrics.reportSlots?.(this.workerId, this.options.slots ?? 10);
   }
 
   /** Subscriptions only (push-based runtimes, where nothing is started in-process). */
@@ -159,6 +163,8 @@ export class Waooaw {
   /** Stops taking invocations and waits for the in-flight ones (drain). */
   async stop(): Promise<void> {
     await this.transport.stop();
+    this.metrics.reportSlots?.(this.workerId, 0);
+    await this.metrics.flush?.();
   }
 
   publish(events: CloudEvent | CloudEvent[]): Promise<PublishResult> {
