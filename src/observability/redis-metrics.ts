@@ -40,6 +40,8 @@ export interface RedisMetricsOptions {
 export class RedisMetrics implements MetricsStore {
   /** Flushes written (each one round trip), for measuring what metrics cost. */
   flushes = 0;
+  /** Updates recorded (`inc` and `observe` calls). */
+  recorded = 0;
   private buffer = new SeriesTable();
   private readonly keys: MetricsKeys;
   private readonly options: Required<Omit<RedisMetricsOptions, 'prefix'>>;
@@ -147,6 +149,7 @@ export class RedisMetrics implements MetricsStore {
   }
 
   private updated(): void {
+    this.recorded++;
     if (this.buffer.updates >= this.options.flushAfterUpdates) void this.flush();
     else this.schedule();
   }
