@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll } from 'vitest';
+import { type RunningQStashLocal, startQStashLocal } from '../../../tools/qstash-local/server.js';
+import { type RunningUpstashRest, startUpstashRest } from '../../../tools/upstash-rest/server.js';
+import { bundlePath } from './build.js';
+import { type Control, startControl } from './control.js';
+import { startCountingProxy } from './counting-proxy.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+export const API_TOKEN = 'workers-test-token-0123456789';
+const COMPATIBILITY_DATE = '2026-04-20';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Edge {
+  /** The Worker's URL (also its PUBLIC_URL: the local QStash delivers there). */
+  url: string;
+  mf: Miniflare;
+  qstash: RunningQStashLocal;
+  /** Redis traffic of the Worker, counted in front of the REST endpoint. */
+  redisTraffic: { requests: number; commands: number };
+  resetTraffic(): void;
+  control: Control;
+  /** Direct Redis access, for checks only. */
+  redis: Redis;
+  prefix: string;
+  signingKeys: { current: string; next: string };
+  /** A request to the Worker with the API token. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** The keys the app and the local QStash hold under this file's prefix. */
+  keys(): Promise<string[]>;
+}
+
+/**
+ * Per test file: a real Redis behind the local Upstash REST endpoint, the local QStash, a control
+ * server, and the bundled Worker (`entry`) in workerd, all on random ports under one key prefix.
+ */
+export function useEdge(entry = 'test/workers/worker-under-test.ts'): Edge {
+  const prefix = `test-${randomUUID()}:`;
+  const signingKeys = { current: `sig_current_${randomUUID()}`, next: `sig_next_${randomUUID()}` };
+  const qstashToken = `qstash-${randomUUID()}`;
+  const restToken = `rest-${randomUUID()}`;
+  const redis = new Redis(REDIS_URL);
+  let rest: RunningUpstashRest | undefined;
+  let proxy: Awaited<ReturnType<typeof startCountingProxy>> | undefined;
+  const edge = {
+    prefix,
+    signingKeys,
+    redis,
+    resetTraffic: () => proxy?.reset(),
+    api: (path: string, init: RequestInit = {}) =>
+      fetch(`${edge.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${API_TOKEN}`, ...(init.headers as Record<string, string>) },
+      }),
+    async keys() {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        found.push(...batch);
+      } while (cursor !== '0');
+      return found.sort();
+    },
+  } as Edge;
+
+  beforeAll(async () => {
+    edge.control = await startControl();
+    rest = await startUpstashRest({ redisUrl: REDIS_URL, port: 0, token: restToken });
+    proxy = await startCountingProxy(rest.url);
+    edge.redisTraffic = proxy.counts;
+    edge.qstash = await startQStashLocal({
+      redisUrl: REDIS_URL,
+      port: 0,
+      token: qstashToken,
+      currentSigningKey: signingKeys.current,
+      nextSigningKey: signingKeys.next,
+      prefix: `${prefix}qstash:`,
+      retryBackoffMs: 200,
+      pollIntervalMs: 20,
+    });
+    const port = await freePort();
+    edge.url = `http://127.0.0.1:${port}`;
+    edge.mf = new Miniflare({
+      // The bundle is one module; listing it keeps miniflare from chasing the QStash SDK's
+      // never-taken dynamic `node:` imports (its dev-server code).
+      modules: [{ type: 'ESModule', path: bundlePath(entry) }],
+      compatibilityDate: COMPATIBILITY_DATE,
+      host: '127.0.0.1',
+      port,
+      bindings: {
+        UPSTASH_REDIS_REST_URL: proxy.url,
+        UPSTASH_REDIS_REST_TOKEN: restToken,
+        QSTASH_URL: edge.qstash.url,
+        QSTASH_TOKEN: qstashToken,
+        QSTASH_CURRENT_SIGNING_KEY: signingKeys.current,
+        QSTASH_NEXT_SIGNING_KEY: signingKeys.next,
+        QSTASH_RETRIES: '2',
+        PUBLIC_URL: edge.url,
+        WAOOAW_TOKEN: API_TOKEN,
+        WAOOAW_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    await edge.mf.ready;
+  });
+
+  afterAll(async () => {
+    await edge.mf?.dispose();
+    await edge.qstash?.close();
+    await proxy?.close();
+    await rest?.close();
+    await edge.control?.close();
+    const keys = await edge.keys();
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  return edge;
+}
