@@ -5,9 +5,13 @@ import type { HttpDeps, HttpEnv } from './context.js';
 import { badRequest, problemResponse } from './problem.js';
 import { publishAndAnswer } from './publish.js';
 import { jsonBody, mount, problems } from './route-docs.js';
-import { CloudEventSchema, PublishResultSchema } from './schemas.js';
+import { CloudEventSchema, EventLogQuerySchema, LoggedEventSchema, PublishResultSchema } from './schemas.js';
+import { parseOr400 } from './validate.js';
 
-/** `POST /events`: one event or a batch, CloudEvents structured, batch or binary mode, or plain JSON. */
+/**
+ * `POST /events`: one event or a batch, CloudEvents structured, batch or binary mode, or plain JSON.
+ * `GET /events`: the bounded event log, oldest first, by type and time range (what a replay would send).
+ */
 export function registerEventRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps): void {
   mount(
     api,
@@ -54,6 +58,32 @@ export function registerEventRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps): 
         return badRequest('the request does not hold valid CloudEvents', parsed.issues, 'invalidEvent');
       }
       return publishAndAnswer(c, deps, parsed.events);
+    },
+  );
+
+  mount(
+    api,
+    {
+      method: 'get',
+      path: '/events',
+      tags: ['events'],
+      summary: 'Read the event log',
+      description: 'Oldest first. `type` repeats or takes a comma-separated list; `from`/`to` are epoch ms.',
+      security: BEARER_SECURITY,
+      request: { query: EventLogQuerySchema },
+      responses: { 200: jsonBody(LoggedEventSchema.array(), 'Logged events'), ...problems(400, 401, 503) },
+    },
+    tokenGuard(deps),
+    async (c) => {
+      const raw = { ...c.req.query(), ...(c.req.queries('type') ? { type: c.req.queries('type') } : {}) };
+      const query = parseOr400(EventLogQuerySchema, raw, 'bad event log query');
+      const events = await deps.app.store.readEvents({
+        limit: query.limit,
+        ...(query.type && query.type.length > 0 ? { types: query.type } : {}),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      });
+      return c.json(events, 200);
     },
   );
 }

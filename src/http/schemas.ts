@@ -250,6 +250,27 @@ export const ReplayRequestSchema = z
   })
   .openapi('ReplayRequest');
 
+/** `GET /events`: read the log. `type` may repeat or hold a comma-separated list. */
+export const EventLogQuerySchema = z.object({
+  type: z
+    .union([z.string(), z.array(z.string())])
+    .transform((t) =>
+      (Array.isArray(t) ? t : [t])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(EVENT_TYPE, 'must be a dotted event type')))
+    .optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+
+export const LoggedEventSchema = z
+  .object({ seq: z.string(), receivedAt: z.number(), event: CloudEventSchema })
+  .openapi('LoggedEvent');
+
 export const ReplayResultSchema = z
   .object({ replayId: z.string(), events: z.number().int(), deliveries: z.number().int() })
   .openapi('ReplayResult');

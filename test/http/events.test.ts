@@ -183,3 +183,33 @@ describe('POST /events', () => {
     expect(await logged()).toEqual([]);
   });
 });
+
+describe('GET /events', () => {
+  it('reads the log by type and time range, oldest first', async () => {
+    const before = Date.now();
+    const batch = [
+      { specversion: '1.0', id: 'e1', source: '/s', type: 'shop.order.created' },
+      { specversion: '1.0', id: 'e2', source: '/s', type: 'shop.order.paid' },
+      { specversion: '1.0', id: 'e3', source: '/s', type: 'shop.order.created' },
+    ];
+    expect(
+      (await post(JSON.stringify(batch), { 'content-type': 'application/cloudevents-batch+json' })).status,
+    ).toBe(202);
+    const read = async (query: string) =>
+      ((await (await h.call(`/events${query}`)).json()) as { event: { id: string } }[]).map(
+        (l) => l.event.id,
+      );
+    expect(await read('')).toEqual(['e1', 'e2', 'e3']);
+    expect(await read('?type=shop.order.created')).toEqual(['e1', 'e3']);
+    expect(await read('?type=shop.order.paid,shop.order.created&limit=2')).toEqual(['e1', 'e2']);
+    expect(await read(`?from=${before}&to=${Date.now() + 1000}&type=shop.order.paid`)).toEqual(['e2']);
+    expect(await read(`?to=${before - 1}`)).toEqual([]);
+  });
+
+  it('names a bad query parameter and needs the token', async () => {
+    const res = await h.call('/events?limit=0');
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).issues?.[0]?.path).toBe('limit');
+    expect((await h.call('/events', { auth: 'wrong-token-0000000000' })).status).toBe(401);
+  });
+});

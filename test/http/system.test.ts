@@ -67,11 +67,12 @@ describe('/openapi.json', () => {
       ),
     );
     expect([...documented].sort()).toEqual([...served].sort());
-    expect(documented.size).toBe(17);
+    expect(documented.size).toBe(18);
 
     const op = (method: string, path: string): Operation => doc.paths[path][method];
     const bearerRoutes = [
       ['post', '/events'],
+      ['get', '/events'],
       ['get', '/subscriptions'],
       ['post', '/subscriptions'],
       ['delete', '/subscriptions/{id}'],
