@@ -104,7 +104,10 @@ describe('Prometheus text exposition', () => {
       { clock: () => 100_000, defer: (cb) => cb(), monotonic: () => 5 },
     )();
     expect(families.map((f) => f.name)).toEqual([...PROCESS_METRICS]);
-    const value = (name: string) => families.find((f) => f.name === name)!.samples[0]!.value;
+    const value = (name: string) => {
+      const family = families.find((f) => f.name === name);
+      return family?.type === 'histogram' ? undefined : family?.samples[0]?.value;
+    };
     expect(value('process_cpu_seconds_total')).toBe(2);
     expect(value('process_resident_memory_bytes')).toBe(1024);
     expect(value('process_start_time_seconds')).toBe(90);

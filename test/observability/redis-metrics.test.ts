@@ -41,6 +41,8 @@ describe('RedisMetrics', () => {
     b.observe('taskDuration', 3, { workflow: 'w', task: 't' });
     b.observe('deliveryLatency', 0.5);
 
+    // Replicas agree once both buffers are written (at most one flush interval apart).
+    await Promise.all([a.flush(), b.flush()]);
     const [fromA, fromB] = await Promise.all([a.snapshot(), b.snapshot()]);
     const sorted = (s: typeof fromA) => ({
       counters: [...s.counters].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),

@@ -1,6 +1,6 @@
 /**
- * Turns tracing on for an entry point: an OTLP/HTTP (JSON) exporter behind a batch span processor,
- * and W3C Trace Context propagation. The SDK packages load only when an endpoint is configured
+ * Turns tracing on for an entry point, Node or Workers: an OTLP/HTTP (JSON) exporter behind a batch
+ * span processor, and W3C Trace Context propagation. The SDK packages load only when an endpoint is configured
  * (dynamic imports), so an app without tracing never loads them.
  */
 import type { ContextManager } from '@opentelemetry/api';
