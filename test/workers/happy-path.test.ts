@@ -39,4 +39,23 @@ describe('Worker in workerd: happy path', () => {
     // Reported by the suite run: Redis traffic of one run of four tasks on the edge path.
     console.info(`edge Redis traffic for one 4-task run: ${JSON.stringify(edge.redisTraffic)}`);
   });
+
+  it('replays a trigger event from the log into a fresh run', async () => {
+    const scope = edge.control.scope();
+    const runId = await trigger(edge, 'edge-chain', 'edge.chain', { control: scope.url });
+    expect((await waitForRun(edge, runId, ['completed', 'failed'])).status).toBe('completed');
+    const from = Date.now() - 60_000;
+    const replay = await edge.api('/replay', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from, types: ['edge.chain'], subscriptionId: 'workflow.edge-chain.edge.chain' }),
+    });
+    expect(replay.status).toBe(202);
+    const { events } = (await replay.json()) as { events: number };
+    expect(events).toBeGreaterThanOrEqual(1);
+    // Every replayed trigger starts a run of its own: the steps run again, under new run ids.
+    await waitFor(() => new Set(scope.calls().map((c) => c.runId)).size === 2, 'the replayed run');
+    const rerun = scope.calls().find((c) => c.runId !== runId)!.runId;
+    expect((await waitForRun(edge, rerun, ['completed', 'failed'])).status).toBe('completed');
+  });
 });

@@ -34,6 +34,8 @@ export interface Edge {
   redis: Redis;
   prefix: string;
   signingKeys: { current: string; next: string };
+  /** The local QStash's token (to publish to the Worker as its transport does). */
+  qstashToken: string;
   /** A request to the Worker with the API token. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The keys the app and the local QStash hold under this file's prefix. */
@@ -55,6 +57,7 @@ export function useEdge(entry = 'test/workers/worker-under-test.ts'): Edge {
   const edge = {
     prefix,
     signingKeys,
+    qstashToken,
     redis,
     resetTraffic: () => proxy?.reset(),
     api: (path: string, init: RequestInit = {}) =>

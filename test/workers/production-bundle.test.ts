@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { useEdge } from './support/edge.js';
+import { trigger, waitForRun } from './support/runs.js';
+import { waitFor } from './support/wait.js';
+
+// The production entry (functions/worker.ts, bundled examples) exactly as `npm run build:worker` builds it.
+const edge = useEdge('functions/worker.ts');
+
+describe('production Worker bundle in workerd', () => {
+  it('answers the probes', async () => {
+    expect((await fetch(`${edge.url}/health`)).status).toBe(200);
+    expect(await (await fetch(`${edge.url}/ready`)).json()).toEqual({ status: 'ready' });
+    expect((await edge.api('/runs/nope')).status).toBe(404);
+    expect((await fetch(`${edge.url}/runs/nope`)).status).toBe(401);
+  });
+
+  it('runs the trial-provisioning example end to end', async () => {
+    const runId = await trigger(edge, 'trial-provisioning', 'trial.requested', {
+      email: 'ada@example.com',
+      plan: 'pro',
+    });
+    const run = await waitForRun(edge, runId, ['completed', 'failed', 'compensated']);
+    expect(run.status).toBe('completed');
+    expect(run.tasks.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  });
+
+  it('runs the cron: lease sweep and a metrics snapshot event', async () => {
+    const scope = edge.control.scope();
+    const subscribed = await edge.api('/subscriptions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        pattern: 'orchestration.metrics.snapshot',
+        target: { kind: 'http', url: scope.eventsUrl },
+      }),
+    });
+    expect(subscribed.status).toBe(201);
+    const worker = await edge.mf.getWorker();
+    const result = await worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    expect(result.outcome).toBe('ok');
+    const [snapshot] = await waitFor(
+      () => scope.events().length > 0 && scope.events(),
+      'the metrics snapshot',
+    );
+    expect(snapshot).toMatchObject({
+      type: 'orchestration.metrics.snapshot',
+      data: { task_queue: { completed: expect.any(Number) } },
+    });
+  });
+});
