@@ -35,7 +35,10 @@ describe('production Worker bundle in workerd', () => {
       }),
     });
     expect(subscribed.status).toBe(201);
-    const worker = await edge.mf.getWorker();
+    // Miniflare's Fetcher has `scheduled`; its types come from workers-types, which the project does not load.
+    const worker = (await edge.mf.getWorker()) as unknown as {
+      scheduled(options: { cron: string; scheduledTime: Date }): Promise<{ outcome: string }>;
+    };
     const result = await worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
     expect(result.outcome).toBe('ok');
     const [snapshot] = await waitFor(
