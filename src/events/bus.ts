@@ -59,6 +59,11 @@ export interface EventBusOptions {
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Default attempts of a subscription that sets none. */
   defaultMaxAttempts?: number;
+  /**
+   * Events published again with the same `source` and `id` within this window are accepted but not
+   * logged or delivered twice (so a producer may retry a publish). Default 24 h; 0 turns it off.
+   */
+  dedupWindowMs?: number;
   /** The ordering key of an event for an ordered subscription. Default: the event's `subject`. */
   orderingKey?: (subscription: SubscriptionRecord, event: StoredCloudEvent) => string | undefined;
   /** Told about every new DLQ entry (the bridge publishes an alert). */
@@ -74,7 +79,8 @@ export class EventValidationError extends Error {
 }
 
 export interface PublishResult {
-  events: { id: string; seq: string }[];
+  /** One per event, in order; `duplicate` when it was already published (same source and id). */
+  events: { id: string; seq: string; duplicate?: true }[];
   /** Deliveries enqueued (one per matching subscription per event). */
   deliveries: number;
 }
@@ -120,7 +126,7 @@ export type ResolvedBusOptions = Required<
 export class EventBus {
   readonly options: ResolvedBusOptions;
   readonly subscriptions: SubscriptionCache;
-  private readonly log: GroupCommit<StoredCloudEvent, LoggedEvent>;
+  private readonly log: GroupCommit<{ event: StoredCloudEvent; dedup: boolean }, LoggedEvent>;
   private readonly outbox: GroupCommit<Envelope, void>;
 
   constructor(options: EventBusOptions) {
@@ -134,11 +140,12 @@ export class EventBus {
       subscriptionCacheMs: 1_000,
       retry: {},
       defaultMaxAttempts: 5,
+      dedupWindowMs: 24 * 60 * 60_000,
       ...options,
     };
     const { store, transport, clock } = this.options;
     this.subscriptions = new SubscriptionCache(store, this.options.subscriptionCacheMs, clock);
-    this.log = new GroupCommit((events) => store.appendEvents(events, clock()));
+    this.log = new GroupCommit((entries) => this.append(entries));
     this.outbox = new GroupCommit<Envelope, void>(async (envelopes) => {
       await transport.enqueue(envelopes);
       return envelopes.map(() => undefined);
@@ -162,11 +169,32 @@ export class EventBus {
       // Events without a trace join the publish span's, so their deliveries become its children.
       const carrier = injectContext(ctx);
       const traced = list.map((e) => withTraceContext(e, carrier));
-      const logged = await this.log.submit(traced as StoredCloudEvent[]);
-      const deliveries = await this.fanOut(logged);
-      for (const e of list) this.options.metrics.inc('eventsPublished', { type: e.type });
-      return { events: logged.map((l) => ({ id: l.event.id, seq: l.seq })), deliveries };
+      // Internal (trusted) events have fresh random ids: nothing to remember for dedup.
+      const logged = await this.log.submit(
+        traced.map((event) => ({ event: event as StoredCloudEvent, dedup: !trusted })),
+      );
+      const fresh = logged.filter((l) => !l.duplicate);
+      const deliveries = await this.fanOut(fresh);
+      for (const l of fresh) this.options.metrics.inc('eventsPublished', { type: l.event.type });
+      return {
+        events: logged.map((l) =>
+          l.duplicate
+            ? { id: l.event.id, seq: '', duplicate: true as const }
+            : { id: l.event.id, seq: l.seq },
+        ),
+        deliveries,
+      };
     });
+  }
+
+  /** One log append for a group-committed batch; only events from outside are deduplicated. */
+  private append(entries: { event: StoredCloudEvent; dedup: boolean }[]): Promise<LoggedEvent[]> {
+    const { store, clock, dedupWindowMs } = this.options;
+    return store.appendEvents(
+      entries.map((e) => e.event),
+      clock(),
+      { dedupWindowMs, dedup: entries.map((e) => e.dedup) },
+    );
   }
 
   /** Checks envelopes' data against the schema registry; issue paths are prefixed by the event index. */

@@ -51,7 +51,16 @@ export const CloudEventSchema = z
 export const PublishResultSchema = z
   .object({
     accepted: z.number().int(),
-    events: z.array(z.object({ id: z.string(), seq: z.string() })),
+    events: z.array(
+      z.object({
+        id: z.string(),
+        seq: z.string(),
+        duplicate: z
+          .literal(true)
+          .optional()
+          .openapi({ description: 'Already published (same source and id): not logged or delivered again' }),
+      }),
+    ),
     deliveries: z
       .number()
       .int()

@@ -1,4 +1,4 @@
-import type { DlqEntry, DlqEntryInput, LoggedEvent, SubscriptionRecord } from './types.js';
+import type { DlqEntry, DlqEntryInput, LoggedEvent, StoredCloudEvent, SubscriptionRecord } from './types.js';
 
 /**
  * Helpers both backends use for the bus, so ids, order and filters cannot drift apart.
@@ -31,3 +31,8 @@ export function sortEvents(events: LoggedEvent[]): LoggedEvent[] {
 
 /** Default bound of the event log. */
 export const DEFAULT_EVENT_LOG_CAP = 100_000;
+
+/** What identifies an event for deduplication: CloudEvents' `source` + `id`. */
+export function dedupId(event: StoredCloudEvent): string {
+  return `${event.source}\u0000${event.id}`;
+}

@@ -37,6 +37,8 @@ export interface BusKeys {
   dlqSequence: string;
   /** Prefix of the per-subscription DLQ index zsets; scripts append the subscription id. */
   dlqBySubscriptionBase: string;
+  /** Prefix of the dedup markers of published events (source + id). */
+  seenEventBase: string;
 }
 
 /** FNV-1a, 32 bits: stable across runtimes and releases (a run must never change shard). */
@@ -108,6 +110,7 @@ export class StoreKeys {
       dlqSizes: `${base}dlq:sizes`,
       dlqSequence: `${base}dlq:seq`,
       dlqBySubscriptionBase: `${base}dlq:by-sub:`,
+      seenEventBase: `${base}seen:`,
     };
   }
 

@@ -252,10 +252,22 @@ export interface RunStore {
 
 /** A stored event: the CloudEvent as JSON plus when the log received it. */
 export interface LoggedEvent {
-  /** Log position, increasing with time (a Redis stream id on Redis). */
+  /** Log position, increasing with time (a Redis stream id on Redis); '' for a duplicate. */
   seq: string;
   receivedAt: number;
   event: StoredCloudEvent;
+  /** The same source and id were appended within the dedup window: not appended again. */
+  duplicate?: true;
+}
+
+export interface AppendOptions {
+  /**
+   * Drop an event whose `source` and `id` were appended within this many ms (0 = keep all).
+   * CloudEvents makes source + id unique per event, so a retried publish is not logged twice.
+   */
+  dedupWindowMs?: number;
+  /** Per event: false exempts it from dedup (internal events with fresh ids). Default: all deduplicated. */
+  dedup?: readonly boolean[];
 }
 
 /** The JSON form of a CloudEvent (validated by the events module before it gets here). */
@@ -314,7 +326,7 @@ export interface DlqEntry extends DlqEntryInput {
 
 export interface BusStore {
   /** Appends to the bounded log (oldest entries drop past the store's cap), in order, in one call. */
-  appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]>;
+  appendEvents(events: StoredCloudEvent[], now: number, options?: AppendOptions): Promise<LoggedEvent[]>;
   readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]>;
 
   putSubscription(sub: SubscriptionRecord): Promise<void>;

@@ -32,6 +32,37 @@ const dlq = (extra: Partial<DlqEntryInput> = {}): DlqEntryInput => ({
 describe.each(backends)('Store contract: bus ($name)', (backend) => {
   const ctx = useStore(backend, { eventLogCap: 10 });
 
+  it('drops an event published again with the same source and id within the dedup window', async () => {
+    const window = { dedupWindowMs: 60_000 };
+    const first = await ctx.store.appendEvents([event(1), event(2)], T0, window);
+    expect(first.map((l) => l.duplicate)).toEqual([undefined, undefined]);
+    const again = await ctx.store.appendEvents(
+      [event(1), { ...event(1), source: '/other' }, event(3), event(3)],
+      T0 + 1,
+      window,
+    );
+    expect(again.map((l) => [l.event.id, l.duplicate ?? false])).toEqual([
+      ['e1', true],
+      ['e1', false],
+      ['e3', false],
+      ['e3', true],
+    ]);
+    // Exempted events are never deduplicated; without a window nothing is.
+    const exempt = await ctx.store.appendEvents([event(2), event(2)], T0 + 2, { ...window, dedup: [false, false] });
+    expect(exempt.map((l) => l.duplicate ?? false)).toEqual([false, false]);
+    expect((await ctx.store.appendEvents([event(1)], T0 + 3)).map((l) => l.duplicate ?? false)).toEqual([false]);
+    const log = await ctx.store.readEvents({ limit: 100 });
+    expect(log.map((l) => `${l.event.source}${l.event.id}`)).toEqual([
+      '/teste1',
+      '/teste2',
+      '/othere1',
+      '/teste3',
+      '/teste2',
+      '/teste2',
+      '/teste1',
+    ]);
+  });
+
   it('appends events in order and reads them back by time range and type', async () => {
     const logged = await ctx.store.appendEvents([event(1), event(2, 'demo.deleted'), event(3)], T0);
     expect(logged.map((l) => l.event.id)).toEqual(['e1', 'e2', 'e3']);

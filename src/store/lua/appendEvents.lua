@@ -1,22 +1,35 @@
--- appendEvents: appends events to the bounded log, in order, in one call.
+-- appendEvents: appends events to the bounded log, in order, in one call, dropping duplicates.
 --
 -- KEYS[1] event log stream
--- ARGV[1] now  ARGV[2] cap (XADD MAXLEN ~ cap)  ARGV[3..] pairs: event type, event JSON
+-- ARGV[1] now  ARGV[2] cap (XADD MAXLEN ~ cap)  ARGV[3] dedup window ms (0 = no dedup)
+-- ARGV[4] seen-key base (same hash tag as KEYS[1])
+-- ARGV[5..] triples: event type, dedup id (`source` NUL `id`, or '' to exempt it), event JSON
 --
--- Returns a JSON array of the stream ids given, in order. Ids are `<ms>-<n>` with
--- ms = max(now, last id's ms), so a caller clock running behind never breaks the order.
+-- Returns a JSON array, one entry per event in order: its stream id, or "" when an event with the
+-- same source and id was appended within the window (CloudEvents: source + id identify an event).
+-- Ids are `<ms>-<n>` with ms = max(now, last id's ms), so a caller clock running behind never
+-- breaks the order.
 --- @include "includes/json"
 
 local ms = tonumber(ARGV[1])
+local window = tonumber(ARGV[3])
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 if last then
   local lastMs = tonumber(string.match(last[1], '^(%d+)'))
   if lastMs > ms then ms = lastMs end
 end
 local ids = {}
-for i = 3, #ARGV, 2 do
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-*', ms),
-    'type', ARGV[i], 'event', ARGV[i + 1], 'at', ARGV[1])
-  ids[#ids + 1] = cjson.encode(id)
+for i = 5, #ARGV, 3 do
+  local fresh = true
+  if window > 0 and ARGV[i + 1] ~= '' then
+    fresh = redis.call('SET', ARGV[4] .. ARGV[i + 1], '1', 'NX', 'PX', window) ~= false
+  end
+  if fresh then
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-*', ms),
+      'type', ARGV[i], 'event', ARGV[i + 2], 'at', ARGV[1])
+    ids[#ids + 1] = cjson.encode(id)
+  else
+    ids[#ids + 1] = '""'
+  end
 end
 return jsonArray(ids)

@@ -1,5 +1,13 @@
-import { compareSeq, DEFAULT_EVENT_LOG_CAP, dlqId, sortSubscriptions, toDlqEntry } from '../bus-codec.js';
+import {
+  compareSeq,
+  DEFAULT_EVENT_LOG_CAP,
+  dedupId,
+  dlqId,
+  sortSubscriptions,
+  toDlqEntry,
+} from '../bus-codec.js';
 import type {
+  AppendOptions,
   BusStore,
   DlqEntry,
   DlqEntryInput,
@@ -17,6 +25,9 @@ export class MemoryBusStore implements BusStore {
   /** Entries before `head` have dropped off the bounded log (compacted in bulk, not one by one). */
   private log: LoggedEvent[] = [];
   private head = 0;
+  /** Dedup ids (source + id) and until when they hold; expired ones are swept as the log grows. */
+  private readonly seen = new Map<string, number>();
+  private seenAtLastSweep = 0;
   private lastSeq = { ms: 0, n: -1 };
   private readonly subs = new Map<string, SubscriptionRecord>();
   private subsVersion = 0;
@@ -25,9 +36,22 @@ export class MemoryBusStore implements BusStore {
 
   constructor(private readonly eventLogCap = DEFAULT_EVENT_LOG_CAP) {}
 
-  async appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]> {
+  async appendEvents(
+    events: StoredCloudEvent[],
+    now: number,
+    { dedupWindowMs = 0, dedup }: AppendOptions = {},
+  ): Promise<LoggedEvent[]> {
     const out: LoggedEvent[] = [];
-    for (const event of events) {
+    for (const [i, event] of events.entries()) {
+      if (dedupWindowMs > 0 && dedup?.[i] !== false) {
+        const key = dedupId(event);
+        const until = this.seen.get(key);
+        if (until !== undefined && until > now) {
+          out.push({ seq: '', receivedAt: now, event, duplicate: true });
+          continue;
+        }
+        this.seen.set(key, now + dedupWindowMs);
+      }
       const ms = Math.max(now, this.lastSeq.ms);
       this.lastSeq = { ms, n: ms === this.lastSeq.ms ? this.lastSeq.n + 1 : 0 };
       const seq = `${ms}-${this.lastSeq.n}`;
@@ -39,6 +63,10 @@ export class MemoryBusStore implements BusStore {
     if (this.head > 1024 && this.head * 2 > this.log.length) {
       this.log = this.log.slice(this.head);
       this.head = 0;
+    }
+    if (this.seen.size > 2 * this.seenAtLastSweep + 1024) {
+      for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
+      this.seenAtLastSweep = this.seen.size;
     }
     return out;
   }

@@ -24,7 +24,8 @@ export class MemoryStore extends MemoryRunStore implements Store {
     this.bus = new MemoryBusStore(eventLogCap);
   }
 
-  appendEvents: BusStore['appendEvents'] = (events, now) => this.bus.appendEvents(events, now);
+  appendEvents: BusStore['appendEvents'] = (events, now, options) =>
+    this.bus.appendEvents(events, now, options);
   readEvents: BusStore['readEvents'] = (query) => this.bus.readEvents(query);
   putSubscription: BusStore['putSubscription'] = (sub) => this.bus.putSubscription(sub);
   deleteSubscription: BusStore['deleteSubscription'] = (id) => this.bus.deleteSubscription(id);

@@ -1,7 +1,8 @@
-import { DEFAULT_EVENT_LOG_CAP, sortSubscriptions, toDlqEntry } from '../bus-codec.js';
+import { DEFAULT_EVENT_LOG_CAP, dedupId, sortSubscriptions, toDlqEntry } from '../bus-codec.js';
 import type { StoreKeys } from '../keys.js';
 import { scripts } from '../lua/generated/index.js';
 import type {
+  AppendOptions,
   BusStore,
   DlqEntry,
   DlqEntryInput,
@@ -22,16 +23,29 @@ export class RedisBusStore implements BusStore {
     private readonly eventLogCap = DEFAULT_EVENT_LOG_CAP,
   ) {}
 
-  async appendEvents(events: StoredCloudEvent[], now: number): Promise<LoggedEvent[]> {
+  async appendEvents(
+    events: StoredCloudEvent[],
+    now: number,
+    { dedupWindowMs = 0, dedup }: AppendOptions = {},
+  ): Promise<LoggedEvent[]> {
     if (events.length === 0) return [];
-    const args = events.flatMap((e) => [e.type, JSON.stringify(e)]);
+    const args = events.flatMap((e, i) => [
+      e.type,
+      dedup?.[i] === false ? '' : dedupId(e),
+      JSON.stringify(e),
+    ]);
+    const bus = this.keys.bus();
     const reply = await this.client.evalScript(
       scripts.appendEvents,
-      [this.keys.bus().events],
-      [now, this.eventLogCap, ...args],
+      [bus.events],
+      [now, this.eventLogCap, dedupWindowMs, bus.seenEventBase, ...args],
     );
     const ids = decodeReply<string[]>(reply, scripts.appendEvents.name);
-    return events.map((event, i) => ({ seq: ids[i]!, receivedAt: now, event }));
+    return events.map((event, i) =>
+      ids[i]
+        ? { seq: ids[i]!, receivedAt: now, event }
+        : { seq: '', receivedAt: now, event, duplicate: true },
+    );
   }
 
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {

@@ -37,7 +37,8 @@ export class RedisStore extends RedisRunStore implements Store {
     return { roundTrips: this.client.roundTrips, commands: this.client.commands };
   }
 
-  appendEvents: BusStore['appendEvents'] = (events, now) => this.bus.appendEvents(events, now);
+  appendEvents: BusStore['appendEvents'] = (events, now, options) =>
+    this.bus.appendEvents(events, now, options);
   readEvents: BusStore['readEvents'] = (query) => this.bus.readEvents(query);
   putSubscription: BusStore['putSubscription'] = (sub) => this.bus.putSubscription(sub);
   deleteSubscription: BusStore['deleteSubscription'] = (id) => this.bus.deleteSubscription(id);
