@@ -56,6 +56,7 @@ export async function startWaooaw(url: string, slots: number): Promise<Harness> 
     store,
     transport,
     workflows: [fanWorkflow(), chainWorkflow],
+    orchestrator: { detachLifecycleEvents: true },
     metrics,
     slots,
     consumers: [

@@ -54,7 +54,12 @@ export interface WaooawOptions {
   bus?: Partial<
     Pick<EventBusOptions, 'subscriptionCacheMs' | 'retry' | 'defaultMaxAttempts' | 'httpTimeoutMs'>
   >;
-  orchestrator?: Partial<Pick<OrchestratorOptions, 'defaultTimeoutMs' | 'leaseGraceMs' | 'queuedTimeoutMs'>>;
+  orchestrator?: Partial<
+    Pick<
+      OrchestratorOptions,
+      'defaultTimeoutMs' | 'leaseGraceMs' | 'queuedTimeoutMs' | 'detachLifecycleEvents'
+    >
+  >;
 }
 
 /**
@@ -163,6 +168,7 @@ export class Waooaw {
   /** Stops taking invocations and waits for the in-flight ones (drain). */
   async stop(): Promise<void> {
     await this.transport.stop();
+    await this.orchestrator.drain();
     this.metrics.reportSlots?.(this.workerId, 0);
     await this.metrics.flush?.();
   }

@@ -8,7 +8,7 @@ import { RunCancelledError, serializeError, TaskTimeoutError } from '../errors.j
 import { nextRetry } from '../retry.js';
 import type { TaskDefinition } from '../workflow.js';
 import type { OrchestratorConfig } from './config.js';
-import { type AttemptRef, ListenerCalls } from './lifecycle.js';
+import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
 import type { RunEffects } from './run-effects.js';
 
 type Leased = Extract<LeaseResult, { ok: true }>;
@@ -26,9 +26,12 @@ export function runAttempt(
   effects: RunEffects,
   local: LocalAttempts,
   invocation: TaskInvocation,
+  background?: BackgroundWork,
 ): Promise<InvokeOutcome> {
   const { name, options } = attemptSpan(invocation, config.workerId);
-  return inSpan(name, options, (span, ctx) => attempt(config, effects, local, invocation, span, ctx));
+  return inSpan(name, options, (span, ctx) =>
+    attempt(config, effects, local, invocation, span, ctx, background),
+  );
 }
 
 async function attempt(
@@ -38,6 +41,7 @@ async function attempt(
   invocation: TaskInvocation,
   span: Span,
   ctx: TraceContext,
+  background: BackgroundWork | undefined,
 ): Promise<InvokeOutcome> {
   const { store, registry, clock, workerId, logger } = config;
   const workflow = registry.get(invocation.workflow);
@@ -74,7 +78,7 @@ async function attempt(
     phase,
     meta: trace.traceparent ? { ...lease.meta, ...trace } : lease.meta,
   };
-  const calls = new ListenerCalls(config.listener);
+  const calls = new ListenerCalls(config.listener, background);
   if (phase === 'execute') {
     calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: lease.runCreatedAt });
   }

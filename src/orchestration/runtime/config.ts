@@ -27,6 +27,12 @@ export interface OrchestratorOptions {
    * (its invocation may have been lost). Default 5 minutes; duplicates are harmless.
    */
   queuedTimeoutMs?: number;
+  /**
+   * Acknowledge an invocation without waiting for its lifecycle events to be published (they are
+   * published in the background, in order, and `drain()` waits for them). Faster on a long-lived
+   * process; keep it off where the runtime may end right after the response (Workers).
+   */
+  detachLifecycleEvents?: boolean;
 }
 
 export type OrchestratorConfig = Required<Omit<OrchestratorOptions, 'listener'>> & {
@@ -42,6 +48,7 @@ export function resolveOptions(options: OrchestratorOptions): OrchestratorConfig
     defaultTimeoutMs: 5 * 60_000,
     leaseGraceMs: 5_000,
     queuedTimeoutMs: 5 * 60_000,
+    detachLifecycleEvents: false,
     ...stripUndefined(options),
   };
 }

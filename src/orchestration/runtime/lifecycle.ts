@@ -67,11 +67,40 @@ export interface LifecycleListener {
   runChanged?(event: RunEndedEvent): void | Promise<void>;
 }
 
+/**
+ * Listener work still running after its invocation was acknowledged (detached mode), so that a
+ * draining process can wait for it.
+ */
+export class BackgroundWork {
+  private readonly running = new Set<Promise<unknown>>();
+
+  add(work: Promise<unknown>): void {
+    const tracked = work.catch(() => {}).finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+}
+
 /** Calls every listener method it is given and collects the promises to await. */
 export class ListenerCalls {
   private readonly pending: Promise<void>[] = [];
 
-  constructor(private readonly listener: LifecycleListener) {}
+  /**
+   * @param background when given, `settle()` hands the pending calls to it instead of waiting:
+   *   the state change they report is already committed, so acknowledging first loses nothing a
+   *   redelivery would bring back, and the slot is free one round trip sooner.
+   */
+  constructor(
+    private readonly listener: LifecycleListener,
+    private readonly background?: BackgroundWork,
+  ) {}
 
   emit<K extends keyof LifecycleListener>(
     method: K,
@@ -84,6 +113,9 @@ export class ListenerCalls {
   }
 
   async settle(): Promise<void> {
-    if (this.pending.length > 0) await Promise.all(this.pending);
+    if (this.pending.length === 0) return;
+    const all = Promise.all(this.pending);
+    if (this.background) this.background.add(all);
+    else await all;
   }
 }

@@ -7,7 +7,7 @@ import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
-import { ListenerCalls } from './lifecycle.js';
+import { BackgroundWork, ListenerCalls } from './lifecycle.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
 
@@ -43,6 +43,7 @@ export class Orchestrator {
   readonly config: OrchestratorConfig;
   private readonly effects: RunEffects;
   private readonly local: LocalAttempts = new Map();
+  private readonly background = new BackgroundWork();
 
   constructor(options: OrchestratorOptions) {
     this.config = resolveOptions(options);
@@ -97,7 +98,8 @@ export class Orchestrator {
   /** The invoke handler for task invocations. Never throws: a store failure asks the transport to retry. */
   async handleTask(invocation: TaskInvocation): Promise<InvokeOutcome> {
     try {
-      return await runAttempt(this.config, this.effects, this.local, invocation);
+      const background = this.config.detachLifecycleEvents ? this.background : undefined;
+      return await runAttempt(this.config, this.effects, this.local, invocation, background);
     } catch (error) {
       this.config.logger.error('attempt failed to record', { ...invocation, error: String(error) });
       return { status: 'retry', error: String(error) };
@@ -176,6 +178,11 @@ export class Orchestrator {
       await calls.settle();
     }
     return { ok: true };
+  }
+
+  /** Waits for lifecycle events still being published in the background (detached mode). */
+  drain(): Promise<void> {
+    return this.background.drain();
   }
 
   getRun(runId: string): Promise<RunView | undefined> {
