@@ -5,8 +5,8 @@
  */
 export * from './bridge/index.js';
 export * from './events/index.js';
-export * from './orchestration/index.js';
 export { jsonLogger, type Logger, silentLogger } from './observability/logger.js';
 export type { Metrics } from './observability/metrics.js';
+export * from './orchestration/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
