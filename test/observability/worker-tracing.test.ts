@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const WORKER = `
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
-import { setupTracing, tracingOptionsFromEnv } from '../../src/observability/tracing-setup.js';
+import { setupTracing, tracingOptionsFromEnv } from '../../src/observability/node-tracing.js';
 import { injectContext, startSpan } from '../../src/observability/tracing.js';
 
 let tracing;

@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { setupTracing, tracingOptionsFromEnv } from '../../src/observability/node-tracing.js';
 import { injectContext, startSpan } from '../../src/observability/tracing.js';
-import { setupTracing, tracingOptionsFromEnv } from '../../src/observability/tracing-setup.js';
 
 describe('setupTracing', () => {
   it('reads the standard OTel variables from an env object', () => {

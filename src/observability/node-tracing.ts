@@ -1,6 +1,7 @@
 /**
- * Turns tracing on for an entry point, Node or Workers: an OTLP/HTTP (JSON) exporter behind a batch
- * span processor, and W3C Trace Context propagation. The SDK packages load only when an endpoint is configured
+ * Turns tracing on for an entry point: an OTLP/HTTP (JSON) exporter behind a batch span processor,
+ * and W3C Trace Context propagation. Named for Node, where it started; the Worker entry uses it as
+ * well (the bundler picks the exporter's fetch-based build). The SDK packages load only when an endpoint is configured
  * (dynamic imports), so an app without tracing never loads them.
  */
 import type { ContextManager } from '@opentelemetry/api';
