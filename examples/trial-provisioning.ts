@@ -41,7 +41,7 @@ export const trialProvisioning = defineWorkflow({
     {
       run: async (ctx) => {
         trialJournal.push(`createAccount ${ctx.input.email}`);
-        return { accountId: `acct_${ctx.idempotencyKey.slice(-8)}` };
+        return { accountId: `acct_${ctx.runId.slice(-8)}` };
       },
       compensate: async (ctx) => {
         trialJournal.push(`deleteAccount ${ctx.result.accountId}`);

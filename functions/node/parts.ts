@@ -3,6 +3,7 @@ import {
   fromIoredis,
   InProcessTransport,
   MemoryStore,
+  type RedisClientAdapter,
   RedisStore,
   RedisTransport,
   type Store,
@@ -15,6 +16,8 @@ export interface NodeParts {
   transport: Transport;
   /** Said at start: which backend serves. */
   mode: string;
+  /** Where the cluster-wide metrics live (Redis mode only). */
+  metricsClient?: RedisClientAdapter;
   /** Answers whether the store is reachable (`GET /ready`). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -46,9 +49,10 @@ export function createNodeParts(config: NodeConfig): NodeParts {
       concurrency: config.WORKER_POOL_SIZE,
     }),
     mode: `redis (${url.protocol}//${url.hostname}:${url.port || 6379})`,
+    metricsClient: fromIoredis(storeClient, { closeClient: false }),
     ready: async () => (await storeClient.ping().catch(() => 'down')) === 'PONG',
     close: async () => {
-      storeClient.disconnect();
+      await storeClient.quit().catch(() => storeClient.disconnect());
       transportClient.disconnect();
     },
   };

@@ -1,0 +1,148 @@
+/**
+ * The Node entry as a user runs it: `tsx functions/node.ts` in its own process, driven over real
+ * HTTP — the README's example commands included, run as written.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { redis } from '../integration/backends.js';
+import { waitFor } from '../support/wait.js';
+
+const run = promisify(execFile);
+const ENTRY = new URL('../../functions/node.ts', import.meta.url).pathname;
+const README = new URL('../../README.md', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+}
+
+async function serve(env: Record<string, string>): Promise<Served> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (d) => output.push(String(d)));
+  child.stderr!.on('data', (d) => output.push(String(d)));
+  await waitFor(() => output.join('').includes('waooaw listening'), 'the server to listen', 30_000);
+  return { child, url: `http://127.0.0.1:${port}`, output };
+}
+
+/** The shell commands of the README block marked `<!-- readme-example: name -->`. */
+function readmeCommands(name: string): string[] {
+  const text = readFileSync(README, 'utf8');
+  const block = text.split(`<!-- readme-example: ${name} -->`)[1]!.split('```sh')[1]!.split('```')[0]!;
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('curl '));
+}
+
+describe('the Node entry (npm start)', () => {
+  let served: Served | undefined;
+  let ns = '';
+
+  afterEach(async () => {
+    if (served && served.child.exitCode === null) {
+      served.child.kill('SIGKILL');
+    }
+    served = undefined;
+    if (ns) await redis.cleanup(ns);
+    ns = '';
+  });
+
+  it('serves the bundled examples embedded, and the README example works as written', async () => {
+    served = await serve({});
+    expect(served.output.join('')).toContain('"mode":"embedded');
+    const [publish, read] = readmeCommands('trial').map((c) =>
+      c.replaceAll('http://127.0.0.1:8787', served!.url),
+    );
+    const published = JSON.parse((await run('sh', ['-c', publish!])).stdout);
+    expect(published).toMatchObject({ accepted: 1, deliveries: 1, events: [{ id: 'readme-trial-1' }] });
+    const completed = await waitFor(async () => {
+      const out = JSON.parse((await run('sh', ['-c', read!])).stdout) as {
+        event: { causationid: string; data: { run_id: string; status: string } };
+      }[];
+      return out.find((l) => l.event.causationid === 'readme-trial-1');
+    }, 'the completion event');
+    expect(completed.event.data.status).toBe('completed');
+    const runView = await (await fetch(`${served.url}/runs/${completed.event.data.run_id}`)).json();
+    expect(runView).toMatchObject({ workflow: 'trial-provisioning', status: 'completed' });
+    expect(runView.tasks.map((t: { state: string }) => t.state)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
+    const metrics = await (await fetch(`${served.url}/metrics`)).text();
+    expect(metrics).toMatch(/waooaw_runs_total\{workflow="trial-provisioning",status="completed"\} 1/);
+  });
+
+  it('on Redis it needs a token, serves with it, and drains on SIGTERM', async () => {
+    ns = `test-${randomUUID()}:`;
+    const refused = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+      env: {
+        ...process.env,
+        PORT: String(await freePort()),
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        WAOOAW_PREFIX: ns,
+        WAOOAW_TOKEN: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const code = await new Promise<number | null>((r) => refused.on('exit', r));
+    expect(code).toBe(1);
+
+    const token = 'entry-test-token-0123456789';
+    served = await serve({ REDIS_URL: 'redis://127.0.0.1:6379', WAOOAW_PREFIX: ns, WAOOAW_TOKEN: token });
+    expect(served.output.join('')).toContain('"mode":"redis (redis://127.0.0.1:6379)"');
+    const event = {
+      specversion: '1.0',
+      id: `entry-${randomUUID()}`,
+      source: '/test',
+      type: 'pipeline.requested',
+      data: { numbers: [1, 2, 3] },
+    };
+    const post = (auth?: string) =>
+      fetch(`${served!.url}/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+        },
+        body: JSON.stringify(event),
+      });
+    expect((await post()).status).toBe(401);
+    expect((await post(token)).status).toBe(202);
+    const ended = await waitFor(async () => {
+      const res = await fetch(`${served!.url}/events?type=orchestration.workflow.completed`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return (
+        (await res.json()) as { event: { causationid: string; data: { results: { merge: unknown } } } }[]
+      ).find((l) => l.event.causationid === event.id);
+    }, 'the pipeline to complete');
+    expect(ended.event.data.results.merge).toEqual({ sumOfSquares: 14, count: 3 });
+    expect((await fetch(`${served.url}/ready`)).status).toBe(200);
+
+    served.child.kill('SIGTERM');
+    const exit = await new Promise<number | null>((r) => served!.child.on('exit', r));
+    expect(exit).toBe(0);
+    expect(served.output.join('')).toContain('"msg":"stopped","drained":true');
+  });
+});
