@@ -186,8 +186,56 @@ describe('RedisTransport', () => {
     hang.open();
   });
 
+  it('prefetches: a slot that frees starts the next claimed invocation without a round trip', async () => {
+    const transport = backend.makeRedis({ concurrency: 2, prefetch: 2 });
+    await transport.enqueue(Array.from({ length: 4 }, (_, i) => envelope(`p-${i}`)));
+    const gates = Array.from({ length: 4 }, () => gate());
+    const started: string[] = [];
+    await transport.start(async (invocation) => {
+      const task = (invocation as { task: string }).task;
+      started.push(task);
+      await gates[Number(task.split('-')[1])]!.opened;
+      return { status: 'ack' };
+    });
+    await waitFor(() => started.length === 2);
+    expect(started).toEqual(['p-0', 'p-1']);
+    gates[0]!.open();
+    // p-2 was claimed with the first two: it starts as soon as p-0 is done, with no round trip
+    // in between (a reply from Redis cannot arrive within these few microtask turns).
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(started).toEqual(['p-0', 'p-1', 'p-2']);
+    for (const g of gates) g.open();
+    await waitFor(() => started.length === 4);
+    await transport.stop();
+  });
+
+  it('hands prefetched invocations back when it stops, so another dispatcher runs them', async () => {
+    const first = backend.makeRedis({ concurrency: 1, prefetch: 3 });
+    await first.enqueue(Array.from({ length: 4 }, (_, i) => envelope(`h-${i}`)));
+    const hold = gate();
+    const ranByFirst: string[] = [];
+    await first.start(async (invocation) => {
+      ranByFirst.push((invocation as { task: string }).task);
+      await hold.opened;
+      return { status: 'ack' };
+    });
+    await waitFor(() => ranByFirst.length === 1);
+    const stopping = first.stop();
+    hold.open();
+    await stopping;
+    const second = backend.makeRedis({ concurrency: 4 });
+    const ranBySecond: string[] = [];
+    await second.start(async (invocation) => {
+      ranBySecond.push((invocation as { task: string }).task);
+      return { status: 'ack' };
+    });
+    await waitFor(() => ranBySecond.length === 3);
+    expect([...ranByFirst, ...ranBySecond].sort()).toEqual(['h-0', 'h-1', 'h-2', 'h-3']);
+    await second.stop();
+  });
+
   it('claims many ready items in one round trip', async () => {
-    const transport = backend.makeRedis({ concurrency: 20 });
+    const transport = backend.makeRedis({ concurrency: 20, prefetch: 0 });
     await transport.enqueue(Array.from({ length: 20 }, (_, i) => envelope(`t-${i}`)));
     const release = gate();
     let started = 0;

@@ -14,6 +14,8 @@ import type { ScriptCall, ScriptRunner } from './script-runner.js';
 
 export interface DispatcherOptions extends RedeliveryOptions {
   concurrency: number;
+  /** Invocations claimed ahead of free slots, so a slot that frees starts its next one at once. */
+  prefetch: number;
   visibilityMs: number;
   idleWaitMs: number;
   claimScanBudget: number;
@@ -37,6 +39,8 @@ interface Nack {
  */
 export class RedisDispatcher {
   private inFlight = 0;
+  /** Claimed, not yet started (prefetched): in flight in Redis, waiting here for a slot. */
+  private buffer: { item: ClaimedItem; claimedAt: number }[] = [];
   private acks: string[] = [];
   private nacks: Nack[] = [];
   private stopping = false;
@@ -83,20 +87,28 @@ export class RedisDispatcher {
     let failures = 0;
     for (;;) {
       this.signal.reset();
-      const free = this.stopping ? 0 : this.options.concurrency - this.inFlight;
+      if (this.stopping) this.releaseBuffer();
+      const { concurrency, prefetch } = this.options;
+      // Prefetch only while a slot is free: a process whose every slot hangs claims nothing more.
+      const want =
+        this.stopping || this.inFlight >= concurrency
+          ? 0
+          : Math.max(0, concurrency + prefetch - this.inFlight - this.buffer.length);
       const acks = this.acks.splice(0);
       const nacks = this.nacks.splice(0);
-      if (free === 0 && acks.length === 0 && nacks.length === 0) {
+      if (want === 0 && acks.length === 0 && nacks.length === 0) {
         if (this.stopping && this.inFlight === 0) return;
         await this.signal.wait();
         continue;
       }
       let failed: unknown;
       try {
-        const turn = await this.exchange(acks, nacks, free);
-        for (const item of turn.items) this.dispatch(item);
+        const turn = await this.exchange(acks, nacks, want);
+        const claimedAt = Date.now();
+        for (const item of turn.items) this.buffer.push({ item, claimedAt });
+        this.fill();
         failed = turn.error;
-        if (!failed && free > 0 && turn.items.length < free) await this.idle(turn.waitMs);
+        if (!failed && want > 0 && turn.items.length < want) await this.idle(turn.waitMs);
       } catch (error) {
         failed = error;
       }
@@ -159,6 +171,23 @@ export class RedisDispatcher {
     return { items: claim?.items ?? [], waitMs: claim?.waitMs ?? -1, error };
   }
 
+  /** Starts buffered invocations while slots are free. */
+  private fill(): void {
+    while (!this.stopping && this.inFlight < this.options.concurrency && this.buffer.length > 0) {
+      const { item, claimedAt } = this.buffer.shift()!;
+      // Waited past its visibility deadline: Redis has handed it to another dispatcher already.
+      if (Date.now() - claimedAt >= this.options.visibilityMs) continue;
+      this.dispatch(item);
+    }
+  }
+
+  /** Stopping: hands back what was claimed but never started, so another dispatcher takes it now. */
+  private releaseBuffer(): void {
+    for (const { item } of this.buffer.splice(0)) {
+      this.nacks.push({ id: item.id, deliveries: item.deliveries, delayMs: 0 });
+    }
+  }
+
   private dispatch(item: ClaimedItem): void {
     let invocation: Invocation;
     try {
@@ -186,6 +215,7 @@ export class RedisDispatcher {
           delayMs: Math.max(0, Math.ceil(outcome.delayMs ?? retryDelay(item.deliveries))),
         });
       }
+      this.fill();
       this.signal.fire();
     });
   }

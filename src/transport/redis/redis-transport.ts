@@ -16,6 +16,12 @@ export interface RedisTransportOptions extends RedeliveryOptions {
   /** Handler calls at once in this process (WORKER_POOL_SIZE). */
   concurrency?: number;
   /**
+   * Invocations claimed ahead of free slots (default: half of `concurrency`), so a finishing
+   * handler's slot starts the next one without a round trip. They may wait behind running ones:
+   * 0 gives the strictest priority order.
+   */
+  prefetch?: number;
+  /**
    * How long a claimed invocation stays invisible to other dispatchers. One still running past
    * it is delivered again (at-least-once, like a crash): the orchestrator's leases make the
    * duplicate harmless for tasks. Keep it above the longest handler call.
@@ -101,6 +107,7 @@ export class RedisTransport implements Transport {
     this.dispatcher = new RedisDispatcher(this.options.redis, this.runner, this.keys, handler, {
       ...this.options,
       concurrency,
+      prefetch: this.options.prefetch ?? Math.ceil(concurrency / 2),
       visibilityMs,
       idleWaitMs,
       claimScanBudget,
