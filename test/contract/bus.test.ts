@@ -48,9 +48,14 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
       ['e3', true],
     ]);
     // Exempted events are never deduplicated; without a window nothing is.
-    const exempt = await ctx.store.appendEvents([event(2), event(2)], T0 + 2, { ...window, dedup: [false, false] });
+    const exempt = await ctx.store.appendEvents([event(2), event(2)], T0 + 2, {
+      ...window,
+      dedup: [false, false],
+    });
     expect(exempt.map((l) => l.duplicate ?? false)).toEqual([false, false]);
-    expect((await ctx.store.appendEvents([event(1)], T0 + 3)).map((l) => l.duplicate ?? false)).toEqual([false]);
+    expect((await ctx.store.appendEvents([event(1)], T0 + 3)).map((l) => l.duplicate ?? false)).toEqual([
+      false,
+    ]);
     const log = await ctx.store.readEvents({ limit: 100 });
     expect(log.map((l) => `${l.event.source}${l.event.id}`)).toEqual([
       '/teste1',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumers, workflows } from '../../examples/index.js';
 import { PIPELINE_SHARDS } from '../../examples/data-pipeline.js';
+import { consumers, workflows } from '../../examples/index.js';
 import { finishedRuns } from '../../examples/result-consumer.js';
 import { trialJournal } from '../../examples/trial-provisioning.js';
 import { createEvent } from '../../src/index.js';
@@ -14,7 +14,10 @@ describe('bundled examples on Redis', () => {
   let handle: AppHandle;
 
   beforeAll(async () => {
-    handle = await startApp(redis, ns, workflows, [...consumers, recorder.consumer('orchestration.workflow.*')]);
+    handle = await startApp(redis, ns, workflows, [
+      ...consumers,
+      recorder.consumer('orchestration.workflow.*'),
+    ]);
   });
   afterAll(async () => {
     await handle.stop();

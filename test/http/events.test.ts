@@ -216,13 +216,21 @@ describe('GET /events', () => {
 
 describe('publishing the same event twice', () => {
   it('accepts the retry but logs and delivers the event once', async () => {
-    const body = JSON.stringify({ specversion: '1.0', id: 'retry-1', source: '/shop', type: 'shop.order.created' });
+    const body = JSON.stringify({
+      specversion: '1.0',
+      id: 'retry-1',
+      source: '/shop',
+      type: 'shop.order.created',
+    });
     const first = await post(body, { 'content-type': 'application/cloudevents+json' });
     const second = await post(body, { 'content-type': 'application/cloudevents+json' });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(((await first.json()) as { events: unknown[] }).events[0]).not.toHaveProperty('duplicate');
-    expect(await second.json()).toMatchObject({ deliveries: 0, events: [{ id: 'retry-1', duplicate: true }] });
+    expect(await second.json()).toMatchObject({
+      deliveries: 0,
+      events: [{ id: 'retry-1', duplicate: true }],
+    });
     await waitFor(() => recorder.events.length === 1, 'the delivery');
     await new Promise((r) => setTimeout(r, 50));
     expect(recorder.events).toHaveLength(1);
