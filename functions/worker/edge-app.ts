@@ -2,6 +2,7 @@ import { Redis } from '@upstash/redis/cloudflare';
 import type { Hono } from 'hono';
 import { createWaooaw, type HandlerSubscription, type Waooaw } from '../../src/bridge/index.js';
 import { createHttpApp, type SignedRequest } from '../../src/http/index.js';
+import { createMetrics, type MetricsStore, metricsEndpoint } from '../../src/observability/index.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { AnyWorkflow } from '../../src/orchestration/index.js';
 import { fromUpstash, RedisStore } from '../../src/store/redis/index.js';
@@ -18,6 +19,8 @@ export interface AppModule {
 export interface EdgeApp {
   app: Waooaw;
   http: Hono<never>;
+  /** Cluster-wide metrics in Redis; the request's updates are written by `close()` (in `waitUntil`). */
+  metrics: MetricsStore;
 }
 
 /** What outlives a request: parsed once per isolate. */
@@ -56,9 +59,15 @@ export function createEdgeApp(
     publicUrl: config.PUBLIC_URL,
     retries: config.QSTASH_RETRIES,
   });
+  const metrics = createMetrics({
+    redis: fromUpstash(redis),
+    prefix: config.WAOOAW_PREFIX,
+    onError: (error) => logger.warn('metrics flush failed', { error: String(error) }),
+  });
   const app = createWaooaw({
     store,
     transport,
+    metrics,
     workflows: module.workflows,
     ...(module.consumers ? { consumers: module.consumers } : {}),
     ...(config.WAOOAW_SIGNING_SECRET ? { signingSecret: config.WAOOAW_SIGNING_SECRET } : {}),
@@ -71,8 +80,9 @@ export function createEdgeApp(
     verifyInvocation,
     webhookSecrets: config.webhookSecrets,
     ready: async () => (await redis.ping()) === 'PONG',
+    metrics: metricsEndpoint({ metrics, store }),
     logger,
   }) as unknown as Hono<never>;
 
-  return { app, http };
+  return { app, http, metrics };
 }

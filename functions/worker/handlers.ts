@@ -1,5 +1,10 @@
 import { problemResponse } from '../../src/http/problem.js';
 import { jsonLogger } from '../../src/observability/logger.js';
+import {
+  setupTracing,
+  type TracingHandle,
+  tracingOptionsFromEnv,
+} from '../../src/observability/node-tracing.js';
 import { loadWorkerConfig, WorkerConfigError, type WorkerEnv } from './config.js';
 import { type AppModule, createEdgeApp, type IsolateParts } from './edge-app.js';
 import type { ExecutionContext, ScheduledController, WorkerHandlers } from './runtime.js';
@@ -15,6 +20,8 @@ const SKIP_INSTALL = /^\/(invoke|callbacks\/|health$)/;
 interface Isolate extends IsolateParts {
   /** The durable subscriptions are installed (once per isolate; installing again is harmless). */
   installed: boolean;
+  /** OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is bound (set up once per isolate). */
+  tracing: Promise<TracingHandle | undefined>;
 }
 
 function isolateFor(env: WorkerEnv): Isolate {
@@ -28,7 +35,17 @@ function isolateFor(env: WorkerEnv): Isolate {
       publicUrl: config.PUBLIC_URL,
     }),
     installed: false,
+    tracing: setupTracing(tracingOptionsFromEnv(env as unknown as Record<string, unknown>)),
   };
+}
+
+/** After the response: write the request's metrics and export its spans (timers end with it). */
+function finish(parts: Isolate, edge: ReturnType<typeof createEdgeApp>, ctx: ExecutionContext): void {
+  ctx.waitUntil(
+    Promise.all([edge.metrics.close(), parts.tracing.then((t) => t?.flush())]).catch((error) =>
+      parts.logger.warn('telemetry flush failed', { error: String(error) }),
+    ),
+  );
 }
 
 /**
@@ -58,7 +75,7 @@ export function createWorker(module: AppModule): WorkerHandlers<WorkerEnv> {
   };
 
   return {
-    async fetch(request, env, _ctx) {
+    async fetch(request, env, ctx) {
       let parts: Isolate;
       try {
         parts = isolate(env);
@@ -68,8 +85,12 @@ export function createWorker(module: AppModule): WorkerHandlers<WorkerEnv> {
         return problemResponse(500, 'notConfigured', 'Internal Server Error', 'the Worker is not configured');
       }
       const edge = createEdgeApp(parts, module);
-      if (!SKIP_INSTALL.test(new URL(request.url).pathname)) await install(parts, edge);
-      return edge.http.fetch(request);
+      try {
+        if (!SKIP_INSTALL.test(new URL(request.url).pathname)) await install(parts, edge);
+        return await edge.http.fetch(request);
+      } finally {
+        finish(parts, edge, ctx);
+      }
     },
 
     async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext) {
@@ -80,7 +101,7 @@ export function createWorker(module: AppModule): WorkerHandlers<WorkerEnv> {
         const [swept] = await Promise.all([edge.app.sweep(), edge.app.publishMetricsSnapshot()]);
         parts.logger.info('cron tick', { cron: controller.cron, swept });
       };
-      ctx.waitUntil(tick());
+      ctx.waitUntil(tick().finally(() => finish(parts, edge, ctx)));
     },
   };
 }

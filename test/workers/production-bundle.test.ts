@@ -22,6 +22,12 @@ describe('production Worker bundle in workerd', () => {
     const run = await waitForRun(edge, runId, ['completed', 'failed', 'compensated']);
     expect(run.status).toBe('completed');
     expect(run.tasks.map((t) => t.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // Every request wrote its metrics to Redis after responding: /metrics counts the run.
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${edge.url}/metrics`)).text();
+      return /waooaw_runs_total\{workflow="trial-provisioning",status="completed"\} [1-9]/.test(text) && text;
+    }, 'the run in /metrics');
+    expect(metrics).toMatch(/waooaw_tasks\{state="running"\} 0/);
   });
 
   it('runs the cron: lease sweep and a metrics snapshot event', async () => {
