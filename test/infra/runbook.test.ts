@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ReplayRequestSchema } from '../../src/http/schemas.js';
 import { checkPromql, unknownMetricNames } from './metrics.js';
 import { markdownAnchors } from './runbook-anchors.js';
 import { repoPath } from './tools.js';
@@ -38,6 +39,16 @@ describe('troubleshooting runbook', () => {
     ]) {
       expect(text).toContain(command);
     }
+  });
+});
+
+describe('runbook requests', () => {
+  it('sends POST /replay bodies the API accepts', () => {
+    const text = read('docs/runbooks/troubleshooting.md');
+    const bodies = [...text.matchAll(/\/replay -H[^\n]*\\\n\s*-d '([^']+)'/g)].map((m) => JSON.parse(m[1]!));
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    for (const body of bodies)
+      expect(ReplayRequestSchema.safeParse(body).success, JSON.stringify(body)).toBe(true);
   });
 });
 
