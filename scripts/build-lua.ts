@@ -26,21 +26,30 @@ export interface BuiltScript {
   numberOfKeys: number;
 }
 
-function luaTable(table: Readonly<Record<string, readonly string[]>>): string {
-  const rows = Object.entries(table).map(
-    ([from, tos]) => `  ["${from}"] = { ${tos.map((to) => `["${to}"] = true`).join(', ')} },`,
-  );
-  return `{\n${rows.join('\n')}\n}`;
-}
-
-/** The `model` include: model.ts transition tables as Lua sets. */
+/**
+ * The `model` include: model.ts transition tables as Lua string constants and lookups. Constants
+ * live in the compiled chunk, so a call allocates nothing for them (a table would be rebuilt on
+ * every EVALSHA).
+ */
 export function modelInclude(): string {
-  const terminal = TERMINAL_RUN_STATES.map((s) => `["${s}"] = true`).join(', ');
+  const pairs = (table: Readonly<Record<string, readonly string[]>>) =>
+    `|${Object.entries(table)
+      .flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`))
+      .join('|')}|`;
   return [
     '-- Generated from src/store/model.ts by scripts/build-lua.ts: the transition tables.',
-    `local TASK_TRANSITIONS = ${luaTable(TASK_TRANSITIONS)}`,
-    `local RUN_TRANSITIONS = ${luaTable(RUN_TRANSITIONS)}`,
-    `local TERMINAL_RUN_STATES = { ${terminal} }`,
+    `local TASK_TRANSITIONS = '${pairs(TASK_TRANSITIONS)}'`,
+    `local RUN_TRANSITIONS = '${pairs(RUN_TRANSITIONS)}'`,
+    `local TERMINAL_RUN_STATES = '|${TERMINAL_RUN_STATES.join('|')}|'`,
+    'local function canMoveTask(from, to)',
+    "  return from ~= nil and string.find(TASK_TRANSITIONS, '|' .. from .. '>' .. to .. '|', 1, true) ~= nil",
+    'end',
+    'local function canMoveRun(from, to)',
+    "  return from ~= nil and string.find(RUN_TRANSITIONS, '|' .. from .. '>' .. to .. '|', 1, true) ~= nil",
+    'end',
+    'local function isTerminalRun(status)',
+    "  return status ~= nil and string.find(TERMINAL_RUN_STATES, '|' .. status .. '|', 1, true) ~= nil",
+    'end',
     '',
   ].join('\n');
 }

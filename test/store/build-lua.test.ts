@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildLua, compileScripts, countKeys, modelInclude } from '../../scripts/build-lua.js';
-import { TASK_STATES } from '../../src/store/model.js';
+import { TASK_STATES, TASK_TRANSITIONS } from '../../src/store/model.js';
 
 const SOURCE = join(import.meta.dirname, '..', '..', 'src', 'store', 'lua');
 const temp: string[] = [];
@@ -47,9 +47,11 @@ describe('build-lua', () => {
 
   it('generates the model include from model.ts', () => {
     const lua = modelInclude();
-    for (const state of TASK_STATES) expect(lua).toContain(`["${state}"] = {`);
-    expect(lua).toContain('["completed"] = { ["compensating"] = true }');
-    expect(lua).toContain('local TERMINAL_RUN_STATES = {');
+    for (const [from, tos] of Object.entries(TASK_TRANSITIONS)) {
+      for (const to of tos) expect(lua).toContain(`|${from}>${to}|`);
+    }
+    for (const state of TASK_STATES) expect(lua).not.toContain(`|${state}>pending|`);
+    expect(lua).toContain("local TERMINAL_RUN_STATES = '|completed|failed|compensated|cancelled|'");
   });
 
   it('reads numberOfKeys from the header only, and names a missing include', async () => {

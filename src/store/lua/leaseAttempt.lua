@@ -17,7 +17,7 @@ if not status then return refusal('not_found') end
 local ctx = runContextFromKeys(runId, now)
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
-if TERMINAL_RUN_STATES[status] then return refusal('run_ended') end
+if isTerminalRun(status) then return refusal('run_ended') end
 
 if phase == 'execute' then
   if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end

@@ -13,6 +13,7 @@ end
 local function releaseDependents(ctx, name, ready)
   for _, dependent in ipairs(cjson.decode(taskGet(ctx, name, 'dependents'))) do
     local left = redis.call('HINCRBY', ctx.tasks, dependent .. ':left', -1)
+    ctx.cache[dependent .. ':left'] = tostring(left)
     if left == 0 and taskGet(ctx, dependent, 'state') == 'pending' then
       queueTask(ctx, dependent, 1, nil, ready)
     end

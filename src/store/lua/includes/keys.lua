@@ -5,7 +5,7 @@ local function runContext(metaKey, tasksKey, resultsKey, deadlinesKey, statsKey,
   return {
     meta = metaKey, tasks = tasksKey, results = resultsKey,
     deadlines = deadlinesKey, stats = statsKey,
-    id = runId, now = now, qto = queuedTimeoutMs,
+    id = runId, now = now, qto = queuedTimeoutMs, cache = {},
   }
 end
 

@@ -2,8 +2,16 @@
 --- @include "includes/json"
 --- @include "model"
 
+-- Reads go through a per-call cache (ctx.cache): one script reads a task's state, priority and
+-- attempt several times, and each HGET is a command.
 local function taskGet(ctx, name, field)
-  return redis.call('HGET', ctx.tasks, name .. ':' .. field)
+  local key = name .. ':' .. field
+  local value = ctx.cache[key]
+  if value == nil then
+    value = redis.call('HGET', ctx.tasks, key)
+    ctx.cache[key] = value
+  end
+  return value
 end
 
 -- taskSet(ctx, name, field1, value1, field2, value2, ...)
@@ -11,14 +19,17 @@ local function taskSet(ctx, name, ...)
   local pairsList = { ... }
   local args = {}
   for i = 1, #pairsList, 2 do
-    args[#args + 1] = name .. ':' .. pairsList[i]
+    local key = name .. ':' .. pairsList[i]
+    args[#args + 1] = key
     args[#args + 1] = pairsList[i + 1]
+    ctx.cache[key] = tostring(pairsList[i + 1])
   end
   redis.call('HSET', ctx.tasks, unpack(args))
 end
 
 local function taskDel(ctx, name, field)
   redis.call('HDEL', ctx.tasks, name .. ':' .. field)
+  ctx.cache[name .. ':' .. field] = false
 end
 
 local COUNTED_STATES = { pending = true, queued = true, running = true, completed = true, failed = true }
@@ -32,8 +43,7 @@ end
 -- The one place a task changes state: checks the model table, keeps stats and run counters exact.
 local function moveTask(ctx, name, to)
   local from = taskGet(ctx, name, 'state')
-  local allowed = from and TASK_TRANSITIONS[from]
-  if not allowed or not allowed[to] then
+  if not canMoveTask(from, to) then
     error('illegal task transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. '/' .. name .. ')')
   end
   taskSet(ctx, name, 'state', to)
@@ -49,8 +59,7 @@ end
 
 local function moveRun(ctx, to)
   local from = redis.call('HGET', ctx.meta, 'status')
-  local allowed = from and RUN_TRANSITIONS[from]
-  if not allowed or not allowed[to] then
+  if not canMoveRun(from, to) then
     error('illegal run transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. ')')
   end
   redis.call('HSET', ctx.meta, 'status', to)
