@@ -124,5 +124,25 @@ describe('docker-compose.yml', () => {
       '/etc/prometheus/prometheus.yml',
     ]);
     for (const file of files) expect(existsSync(file.source), file.source).toBe(true);
+
+    // Grafana gets the datasource and the dashboard by provisioning; Jaeger takes OTLP/HTTP.
+    const grafana = config.services.grafana;
+    expect(grafana.profiles).toEqual(['monitoring']);
+    const grafanaMounts = mounts(grafana.volumes);
+    expect(grafanaMounts.map((m) => m.target).sort()).toEqual([
+      '/etc/grafana/provisioning',
+      '/var/lib/grafana/dashboards/waooaw-dashboard.json',
+    ]);
+    for (const m of grafanaMounts) expect(existsSync(m.source), m.source).toBe(true);
+    const datasource = parse(
+      readFileSync(
+        `${grafanaMounts.find((m) => m.target === '/etc/grafana/provisioning')!.source}/datasources/prometheus.yml`,
+        'utf8',
+      ),
+    );
+    expect(datasource.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
+    const jaeger = config.services.jaeger;
+    expect(jaeger.environment).toMatchObject({ COLLECTOR_OTLP_ENABLED: 'true' });
+    expect(JSON.stringify(jaeger.ports)).toContain('4318');
   });
 });
