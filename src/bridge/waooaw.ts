@@ -57,7 +57,7 @@ export interface WaooawOptions {
   orchestrator?: Partial<
     Pick<
       OrchestratorOptions,
-      'defaultTimeoutMs' | 'leaseGraceMs' | 'queuedTimeoutMs' | 'detachLifecycleEvents'
+      'defaultTimeoutMs' | 'leaseGraceMs' | 'queuedTimeoutMs' | 'detachLifecycleEvents' | 'runRetentionMs'
     >
   >;
 }

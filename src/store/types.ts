@@ -47,6 +47,11 @@ export interface CreateRunInput {
    * (its invocation may have been lost between the state change and the enqueue).
    */
   queuedTimeoutMs: number;
+  /**
+   * How long the run is kept once it ended (completed, failed, compensated or cancelled); then it
+   * is deleted (Redis: a TTL on its keys). Absent or 0: kept until deleted by hand.
+   */
+  retentionMs?: number;
 }
 
 /** A task attempt that is ready to be enqueued on the transport. */

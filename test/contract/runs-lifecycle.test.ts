@@ -6,6 +6,32 @@ import { useStore } from './setup.js';
 describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
   const ctx = useStore(backend);
 
+  it('deletes an ended run once its retention has passed, and keeps a running one', async () => {
+    const ended = runId();
+    const running = runId();
+    await ctx.store.createRun({ ...runInput(ended, [task('a')]), retentionMs: 50 });
+    await ctx.store.createRun({ ...runInput(running, [task('a')]), retentionMs: 50 });
+    await runTask(ctx.store, ended, 'a');
+    expect((await ctx.store.getRun(ended))?.status).toBe('completed');
+    // Redis expires the keys on its own clock; the memory store purges on the caller's.
+    await new Promise((r) => setTimeout(r, 120));
+    await ctx.store.expireLeases({ now: T0 + 120, limit: 10, queuedTimeoutMs: QUEUED_TIMEOUT });
+    expect(await ctx.store.getRun(ended)).toBeUndefined();
+    expect((await ctx.store.getRun(running))?.status).toBe('running');
+    // A late duplicate completion finds nothing and writes nothing back.
+    expect(
+      await ctx.store.completeAttempt({
+        runId: ended,
+        task: 'a',
+        attempt: 1,
+        phase: 'execute',
+        result: 1,
+        now: T0 + 200,
+      }),
+    ).toEqual({ ok: false, reason: 'not_found' });
+    expect(await ctx.store.getRun(ended)).toBeUndefined();
+  });
+
   it('creates a run once and queues its roots', async () => {
     const id = runId();
     const input = runInput(id, [task('a'), task('b'), task('c', ['a', 'b'])]);

@@ -33,6 +33,8 @@ export interface OrchestratorOptions {
    * process; keep it off where the runtime may end right after the response (Workers).
    */
   detachLifecycleEvents?: boolean;
+  /** How long an ended run stays readable (`GET /runs/:id`) before it is deleted. Default 7 days. */
+  runRetentionMs?: number;
 }
 
 export type OrchestratorConfig = Required<Omit<OrchestratorOptions, 'listener'>> & {
@@ -49,6 +51,7 @@ export function resolveOptions(options: OrchestratorOptions): OrchestratorConfig
     leaseGraceMs: 5_000,
     queuedTimeoutMs: 5 * 60_000,
     detachLifecycleEvents: false,
+    runRetentionMs: 7 * 24 * 60 * 60_000,
     ...stripUndefined(options),
   };
 }

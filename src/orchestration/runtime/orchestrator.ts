@@ -84,6 +84,7 @@ export class Orchestrator {
       meta,
       now,
       queuedTimeoutMs: this.config.queuedTimeoutMs,
+      retentionMs: this.config.runRetentionMs,
     });
     span.setAttribute(ATTR.runCreated, created.created);
     if (created.created) {

@@ -4,6 +4,7 @@
 -- KEYS[4] shard deadlines   KEYS[5] shard stats
 -- ARGV[1] runId  ARGV[2] workflow  ARGV[3] input JSON  ARGV[4] meta JSON  ARGV[5] now
 -- ARGV[6] queuedTimeoutMs  ARGV[7] task specs JSON (array, sorted by topoIndex, validated by the caller)
+-- ARGV[8] retention ms once the run ends (0 = keep)
 --
 -- Returns JSON CreateRunResult: { created, ready: ReadyTask[], status }.
 -- An existing run is left untouched: { created: false, ready: [], status }.
@@ -30,7 +31,7 @@ end
 
 redis.call('HSET', ctx.meta,
   'workflow', ARGV[2], 'input', ARGV[3], 'meta', ARGV[4], 'createdAt', ARGV[5], 'status', 'running',
-  'qto', ARGV[6], 'order', jsonStrings(names), 'running', 0, 'completed', 0)
+  'qto', ARGV[6], 'ret', ARGV[8] or '0', 'order', jsonStrings(names), 'running', 0, 'completed', 0)
 
 for _, spec in ipairs(specs) do
   taskSet(ctx, spec.name,

@@ -31,6 +31,8 @@ export interface RunRecord {
   createdAt: number;
   status: RunState;
   queuedTimeoutMs: number;
+  /** Kept this long after it ends (0: forever). */
+  retentionMs: number;
   /** Task names by topoIndex. */
   order: string[];
   tasks: Map<string, TaskRecord>;
@@ -89,8 +91,22 @@ export interface DeadlineEntry {
 /** Shared state of a memory store: runs, the deadline index and the stats. */
 export class RunsState {
   readonly runs = new Map<string, RunRecord>();
+  /** Ended runs with a retention, oldest expiry first (they end in time order). */
+  readonly expiring: { runId: string; at: number }[] = [];
   readonly deadlines = new Map<string, DeadlineEntry>();
   readonly stats = new StatsCounter();
+}
+
+/** Deletes ended runs whose retention passed by `now`. */
+export function purgeExpiredRuns(state: RunsState, now: number): void {
+  let i = 0;
+  while (i < state.expiring.length && state.expiring[i]!.at <= now) {
+    const { runId } = state.expiring[i]!;
+    const run = state.runs.get(runId);
+    if (run && run.status !== 'running' && run.status !== 'compensating') state.runs.delete(runId);
+    i++;
+  }
+  if (i > 0) state.expiring.splice(0, i);
 }
 
 /** The operations one atomic change performs on one run; mirrors `lua/includes/*.lua`. */
@@ -126,7 +142,12 @@ export class RunContext {
   moveRun(to: RunState): void {
     assertRunTransition(this.run.status, to);
     this.run.status = to;
-    if (to !== 'compensating') this.run.endedAt = this.now;
+    if (to !== 'compensating') {
+      this.run.endedAt = this.now;
+      if (this.run.retentionMs > 0) {
+        this.state.expiring.push({ runId: this.run.runId, at: this.now + this.run.retentionMs });
+      }
+    }
   }
 
   setDeadline(name: string, at: number): void {

@@ -18,7 +18,7 @@ import type {
   TaskView,
 } from '../types.js';
 import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
-import { RunContext, type RunRecord, RunsState, type TaskRecord } from './run-state.js';
+import { purgeExpiredRuns, RunContext, type RunRecord, RunsState, type TaskRecord } from './run-state.js';
 import {
   continueCompensation,
   endRun,
@@ -41,6 +41,7 @@ export class MemoryRunStore implements RunStore {
 
   async createRun(input: CreateRunInput): Promise<CreateRunResult> {
     validateCreateRun(input);
+    purgeExpiredRuns(this.state, input.now);
     const existing = this.state.runs.get(input.runId);
     if (existing) return { created: false, ready: [], status: existing.status };
     const specs = [...input.tasks].sort(byTopoIndex);
@@ -52,6 +53,7 @@ export class MemoryRunStore implements RunStore {
       createdAt: input.now,
       status: 'running',
       queuedTimeoutMs: input.queuedTimeoutMs,
+      retentionMs: input.retentionMs ?? 0,
       order: specs.map((s) => s.name),
       tasks: new Map(),
       failing: false,
@@ -155,6 +157,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
+    purgeExpiredRuns(this.state, input.now);
     const result: ExpireResult = { requeued: [], expired: [], ready: [] };
     const due = [...this.state.deadlines.entries()]
       .filter(([, d]) => d.at <= input.now)

@@ -59,6 +59,7 @@ export class RedisRunStore implements RunStore {
       input.now,
       input.queuedTimeoutMs,
       JSON.stringify(specs),
+      input.retentionMs ?? 0,
     ]);
   }
 

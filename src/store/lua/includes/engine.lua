@@ -45,7 +45,15 @@ end
 
 local function endRun(ctx, status)
   moveRun(ctx, status)
-  return runOutcome(ctx, status)
+  local outcome = runOutcome(ctx, status)
+  -- An ended run is kept for its retention, then Redis deletes it.
+  local retention = tonumber(redis.call('HGET', ctx.meta, 'ret') or '0') or 0
+  if retention > 0 then
+    redis.call('PEXPIRE', ctx.meta, retention)
+    redis.call('PEXPIRE', ctx.tasks, retention)
+    redis.call('PEXPIRE', ctx.results, retention)
+  end
+  return outcome
 end
 
 -- Starts compensating the completed compensable task with the highest topoIndex; false if none.
