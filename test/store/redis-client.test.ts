@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis as UpstashRedis } from '@upstash/redis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileScripts } from '../../scripts/build-lua.js';
+import { compileLibrary, compileScripts } from '../../scripts/build-lua.js';
 import { StoreKeys } from '../../src/store/keys.js';
 import type { LuaScript } from '../../src/store/lua/script.js';
 import { fromIoredis, fromUpstash, RedisStore } from '../../src/store/redis/index.js';
@@ -204,5 +204,58 @@ describe('Upstash adapter', () => {
 
   it('decodeReply refuses text that is not JSON', () => {
     expect(() => decodeReply('not json', 'probe')).toThrow('probe: reply is not JSON');
+  });
+});
+
+describe('Redis Functions', () => {
+  /** A script with its own one-function library, named uniquely so tests never share it. */
+  async function freshFunction(ns: { redis: { call: (...args: string[]) => Promise<unknown> } }) {
+    const dir = await mkdtemp(join(tmpdir(), 'waooaw-fn-'));
+    await writeFile(
+      join(dir, 'probe.lua'),
+      "-- KEYS[1] key\nredis.call('SET', KEYS[1], ARGV[1])\nreturn 'fn:' .. ARGV[1]\n",
+    );
+    const base = `waooaw_test_${randomUUID().replaceAll('-', '')}`;
+    const library = await compileLibrary(dir, base);
+    const [built] = await compileScripts(dir);
+    await rm(dir, { recursive: true, force: true });
+    cleanups.push(async () => {
+      await ns.redis.call('FUNCTION', 'DELETE', library.name).catch(() => {});
+    });
+    const script: LuaScript = {
+      name: built!.name,
+      lua: built!.lua,
+      sha: built!.sha,
+      numberOfKeys: 1,
+      fn: library.functions.probe!,
+      library: { name: library.name, code: library.code },
+    };
+    return { script, library };
+  }
+
+  it('loads the library on the first "Function not found", then calls FCALL alone', async () => {
+    const ns = namespace();
+    const client = fromIoredis(ns.redis, { closeClient: false });
+    const { script, library } = await freshFunction(ns);
+    expect(await client.evalScript(script, [`${ns.prefix}fn`], ['a'])).toBe('fn:a');
+    // FCALL (missing) + FUNCTION LOAD + FCALL.
+    expect(client.roundTrips).toBe(3);
+    expect(await client.evalScript(script, [`${ns.prefix}fn`], ['b'])).toBe('fn:b');
+    expect(client.roundTrips).toBe(4);
+    expect(await ns.redis.get(`${ns.prefix}fn`)).toBe('b');
+    // A server that lost its functions (restart, FUNCTION FLUSH) gets the library again.
+    await ns.redis.call('FUNCTION', 'DELETE', library.name);
+    expect(await client.evalScript(script, [`${ns.prefix}fn`], ['c'])).toBe('fn:c');
+  });
+
+  it('runs the store commands as functions: the libraries are on the server after a run', async () => {
+    const ns = namespace();
+    const store = new RedisStore(fromIoredis(ns.redis, { closeClient: false }), { prefix: ns.prefix });
+    const id = runId();
+    await store.createRun(runInput(id, [task('a')]));
+    const libraries = JSON.stringify(
+      await ns.redis.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'waooaw_store_*'),
+    );
+    expect(libraries).toContain('createRun');
   });
 });

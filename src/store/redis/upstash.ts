@@ -1,5 +1,5 @@
 import type { Redis as UpstashRedis } from '@upstash/redis';
-import { isNoScript, type RedisClientAdapter, TrafficCounter } from './client.js';
+import { type RedisClientAdapter, scriptRunner, TrafficCounter } from './client.js';
 
 /**
  * Adapts an `@upstash/redis` client (Redis over REST, for the edge).
@@ -20,16 +20,15 @@ export function fromUpstash(redis: UpstashRedis): RedisClientAdapter {
     get commands() {
       return traffic.commands;
     },
-    async evalScript(script, keys, args) {
-      traffic.count(1);
-      try {
-        return await redis.evalsha(script.sha, keys, str(args));
-      } catch (error) {
-        if (!isNoScript(error)) throw error;
-        traffic.count(1);
-        return redis.eval(script.lua, keys, str(args));
-      }
-    },
+    evalScript: scriptRunner(
+      {
+        fcall: (fn, keys, args) => redis.functions.call(fn, keys, str(args)),
+        loadLibrary: (code) => redis.functions.load({ code, replace: true }),
+        evalsha: (sha, keys, args) => redis.evalsha(sha, keys, str(args)),
+        eval: (lua, keys, args) => redis.eval(lua, keys, str(args)),
+      },
+      traffic,
+    ),
     async pipeline(commands) {
       for (const _ of commands) traffic.count(1);
       return Promise.all(

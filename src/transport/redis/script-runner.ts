@@ -24,13 +24,20 @@ export class TransportScriptError extends Error {
 const command = (script: LuaScript) => script.name.slice(script.name.lastIndexOf(':') + 1);
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
+const isFunctionMissing = (error: unknown) =>
+  error instanceof Error && /function not found/i.test(error.message);
+const isFunctionsUnsupported = (error: unknown) =>
+  error instanceof Error && /unknown command|unknown subcommand/i.test(error.message);
 
 /**
- * Calls Lua scripts with EVALSHA, falling back to EVAL when Redis does not know the script yet
- * (EVAL caches it), and counts round trips: one per command or pipeline sent.
+ * Calls the transport's commands as Redis Functions (FCALL; the library is loaded on the first
+ * "Function not found"), or on a Redis without Functions with EVALSHA, falling back to EVAL when
+ * Redis does not know the script yet. Counts round trips: one per command or pipeline sent.
  */
 export class ScriptRunner {
   roundTrips = 0;
+  /** False once the server said it has no Functions (Redis before 7). */
+  private functions = true;
   readonly roundTripsByOp: Record<string, number> = {};
 
   constructor(private readonly redis: Redis) {}
@@ -53,21 +60,37 @@ export class ScriptRunner {
    */
   async batch(calls: ScriptCall[]): Promise<unknown[]> {
     const pipeline = this.redis.pipeline();
-    for (const c of calls) pipeline.evalsha(c.script.sha, c.script.numberOfKeys, ...c.keys, ...c.args);
+    for (const c of calls) {
+      const { fn } = c.script;
+      if (this.functions && fn) pipeline.call('FCALL', fn, c.script.numberOfKeys, ...c.keys, ...c.args);
+      else pipeline.evalsha(c.script.sha, c.script.numberOfKeys, ...c.keys, ...c.args);
+    }
     this.count(calls.map((c) => command(c.script)).join('+'));
     const replies = (await pipeline.exec()) ?? [];
     return Promise.all(
       calls.map(async (c, i) => {
         const [error, reply] = replies[i] ?? [new Error('no reply'), null];
         if (!error) return reply;
-        if (!isNoScript(error)) return new TransportScriptError(c.script.name, error);
-        this.count(command(c.script));
         try {
-          return await this.redis.eval(c.script.lua, c.script.numberOfKeys, ...c.keys, ...c.args);
-        } catch (evalError) {
-          return new TransportScriptError(c.script.name, evalError);
+          return await this.recover(c, error);
+        } catch (retryError) {
+          return new TransportScriptError(c.script.name, retryError);
         }
       }),
     );
+  }
+
+  /** After a failed call: load the library, or fall back to scripts, and call once more. */
+  private async recover(c: ScriptCall, error: unknown): Promise<unknown> {
+    const { script } = c;
+    if (isFunctionsUnsupported(error)) this.functions = false;
+    else if (isFunctionMissing(error) && script.library && script.fn) {
+      this.count(`${command(script)}:load`);
+      await this.redis.call('FUNCTION', 'LOAD', 'REPLACE', script.library.code);
+      this.count(command(script));
+      return this.redis.call('FCALL', script.fn, script.numberOfKeys, ...c.keys, ...c.args);
+    } else if (!isNoScript(error)) throw error;
+    this.count(command(script));
+    return this.redis.eval(script.lua, script.numberOfKeys, ...c.keys, ...c.args);
   }
 }

@@ -10,4 +10,11 @@ export interface LuaScript {
   sha: string;
   /** How many leading arguments are KEYS. */
   numberOfKeys: number;
+  /**
+   * The same command as a Redis Function (`FCALL fn`), when the build made a library: the library
+   * is loaded once per server (on the first "Function not found") and its helpers are not rebuilt
+   * on every call. Without it, or on a Redis without Functions, EVALSHA runs the script.
+   */
+  fn?: string;
+  library?: { name: string; code: string };
 }
