@@ -39,7 +39,8 @@ for (const slots of [10, 100]) {
   line('  BullMQ FlowProducer (parent + 10 children) jobs/s', fmt(flow.jobsPerSec));
   line('  BullMQ plain no-op jobs/s', fmt(plain.jobsPerSec));
   line('  waooaw / BullMQ flow', `${(ours.tasksPerSec / flow.jobsPerSec).toFixed(2)}x`);
-  line('  waooaw Redis round trips per task (client side)', ours.roundTripsPerTask.toFixed(2));
+  line('  waooaw Redis round trips per task (client side, all)', ours.roundTripsPerTask.toFixed(2));
+  line('  ... of which metrics (cluster-wide, in Redis)', ours.metricsRoundTripsPerTask.toFixed(3));
   line('  waooaw Redis commands per task (server side)', ours.commandsPerTask.toFixed(2));
   line(
     '  BullMQ Redis commands per job (flow / plain)',

@@ -10,6 +10,7 @@ import {
   RedisTransport,
   type Waooaw,
 } from '../src/index.js';
+import { RedisMetrics } from '../src/observability/index.js';
 import { RecordingMetrics } from './recording-metrics.js';
 import { deleteKeys, redisCommandCount, sleep, summary } from './stats.js';
 
@@ -39,7 +40,9 @@ export interface Harness {
   app: Waooaw;
   metrics: RecordingMetrics;
   prefix: string;
+  /** Every round trip: store, transport and metrics. */
   roundTrips(): number;
+  metricsRoundTrips(): number;
   done: Map<string, number>;
   stop(): Promise<void>;
 }
@@ -50,7 +53,10 @@ export async function startWaooaw(url: string, slots: number): Promise<Harness> 
   const transportClient = new Redis(url);
   const store = new RedisStore(fromIoredis(storeClient), { prefix });
   const transport = new RedisTransport({ redis: transportClient, prefix, concurrency: slots });
-  const metrics = new RecordingMetrics();
+  // The metrics the service uses (cluster-wide, in Redis), recorded on the way for percentiles.
+  const metricsClient = fromIoredis(storeClient, { closeClient: false });
+  const redisMetrics = new RedisMetrics({ client: metricsClient, prefix });
+  const metrics = new RecordingMetrics(redisMetrics);
   const done = new Map<string, number>();
   const app = createWaooaw({
     store,
@@ -75,9 +81,11 @@ export async function startWaooaw(url: string, slots: number): Promise<Harness> 
     metrics,
     prefix,
     done,
-    roundTrips: () => store.traffic.roundTrips + transport.roundTrips,
+    roundTrips: () => store.traffic.roundTrips + transport.roundTrips + metricsClient.roundTrips,
+    metricsRoundTrips: () => metricsClient.roundTrips,
     stop: async () => {
       await app.stop();
+      await redisMetrics.close();
       await deleteKeys(storeClient, prefix);
       await store.close();
       transportClient.disconnect();
@@ -90,6 +98,7 @@ export interface Throughput {
   seconds: number;
   tasksPerSec: number;
   roundTripsPerTask: number;
+  metricsRoundTripsPerTask: number;
   commandsPerTask: number;
 }
 
@@ -104,6 +113,7 @@ export async function fanThroughput(
   try {
     const events = Array.from({ length: runs }, () => createEvent({ type: 'bench.fan', source: '/bench' }));
     const rt0 = h.roundTrips();
+    const m0 = h.metricsRoundTrips();
     const c0 = await redisCommandCount(admin);
     const t0 = performance.now();
     for (let i = 0; i < events.length; i += 500) await h.app.publish(events.slice(i, i + 500));
@@ -116,6 +126,7 @@ export async function fanThroughput(
       seconds,
       tasksPerSec: tasks / seconds,
       roundTripsPerTask: (h.roundTrips() - rt0) / tasks,
+      metricsRoundTripsPerTask: (h.metricsRoundTrips() - m0) / tasks,
       commandsPerTask: commands / tasks,
     };
   } finally {
