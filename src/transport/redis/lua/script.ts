@@ -1,20 +1,5 @@
 /**
- * A compiled Lua command, as the Lua build emits it into `lua/generated/` (same shape as the
- * Store's `src/store/lua/script.ts`, so one build script serves both folders).
+ * A compiled Lua command, as `npm run build:lua` emits it into `lua/generated/`: the same shape as
+ * the Store's, from the same build script.
  */
-export interface LuaScript {
-  /** Versioned name, e.g. `waooaw:v1:claim`; also the script's first line, so each release has its own SHA. */
-  name: string;
-  lua: string;
-  /** SHA-1 of `lua`, for EVALSHA. */
-  sha: string;
-  /** How many leading arguments are KEYS. */
-  numberOfKeys: number;
-  /**
-   * The same command as a Redis Function (`FCALL fn`), when the build made a library: the library
-   * is loaded once per server (on the first "Function not found") and its helpers are not rebuilt
-   * on every call. Without it, or on a Redis without Functions, EVALSHA runs the script.
-   */
-  fn?: string;
-  library?: { name: string; code: string };
-}
+export type { LuaScript } from '../../../store/lua/script.js';
