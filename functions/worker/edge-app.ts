@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis/cloudflare';
 import type { Hono } from 'hono';
 import { createWaooaw, type HandlerSubscription, type Waooaw } from '../../src/bridge/index.js';
+import type { SubscriptionSnapshot } from '../../src/events/index.js';
 import { createHttpApp, type SignedRequest } from '../../src/http/index.js';
 import { createMetrics, type MetricsStore, metricsEndpoint } from '../../src/observability/index.js';
 import type { Logger } from '../../src/observability/logger.js';
@@ -26,6 +27,8 @@ export interface EdgeApp {
 /** What outlives a request: parsed once per isolate. */
 export interface IsolateParts {
   config: WorkerConfig;
+  /** The subscription list as plain data, shared by this isolate's requests (never a promise). */
+  subscriptions: SubscriptionSnapshot;
   logger: Logger;
   verifyInvocation: (request: SignedRequest) => Promise<boolean>;
 }
@@ -41,7 +44,7 @@ export interface IsolateParts {
  * return edge.http.fetch(request);
  */
 export function createEdgeApp(
-  { config, logger, verifyInvocation }: IsolateParts,
+  { config, logger, verifyInvocation, subscriptions }: IsolateParts,
   module: AppModule,
 ): EdgeApp {
   const redis = new Redis({
@@ -73,6 +76,7 @@ export function createEdgeApp(
     ...(config.WAOOAW_SIGNING_SECRET ? { signingSecret: config.WAOOAW_SIGNING_SECRET } : {}),
     // One invocation per request: the isolate is the slot.
     slots: 1,
+    bus: { subscriptionSnapshot: subscriptions },
     logger,
   });
   const http = createHttpApp(app, {

@@ -1,3 +1,4 @@
+import { emptySubscriptionSnapshot } from '../../src/events/index.js';
 import { problemResponse } from '../../src/http/problem.js';
 import { jsonLogger } from '../../src/observability/logger.js';
 import {
@@ -35,6 +36,7 @@ function isolateFor(env: WorkerEnv): Isolate {
       publicUrl: config.PUBLIC_URL,
     }),
     installed: false,
+    subscriptions: emptySubscriptionSnapshot(),
     tracing: setupTracing(tracingOptionsFromEnv(env as unknown as Record<string, unknown>)),
   };
 }

@@ -52,7 +52,10 @@ export interface WaooawOptions {
   random?: () => number;
   fetch?: typeof fetch;
   bus?: Partial<
-    Pick<EventBusOptions, 'subscriptionCacheMs' | 'retry' | 'defaultMaxAttempts' | 'httpTimeoutMs'>
+    Pick<
+      EventBusOptions,
+      'subscriptionCacheMs' | 'retry' | 'defaultMaxAttempts' | 'httpTimeoutMs' | 'subscriptionSnapshot'
+    >
   >;
   orchestrator?: Partial<
     Pick<

@@ -20,7 +20,7 @@ import type { CloudEvent } from './envelope.js';
 import { GroupCommit } from './group-commit.js';
 import type { Issue } from './issues.js';
 import type { SchemaRegistry } from './schema-registry.js';
-import { SubscriptionCache } from './subscription-cache.js';
+import { SubscriptionCache, type SubscriptionSnapshot } from './subscription-cache.js';
 import { validatePattern } from './topic-pattern.js';
 
 /** What a target is told about the delivery it handles. */
@@ -55,6 +55,8 @@ export interface EventBusOptions {
   metrics?: Metrics;
   /** How often a replica checks for subscription changes made elsewhere. Default 1 s. */
   subscriptionCacheMs?: number;
+  /** Share the subscription cache's data with other buses of this process (one per request on Workers). */
+  subscriptionSnapshot?: SubscriptionSnapshot;
   /** Delivery retry backoff (full jitter). */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Default attempts of a subscription that sets none. */
@@ -109,9 +111,15 @@ export interface ReplayResult {
 }
 
 export type ResolvedBusOptions = Required<
-  Omit<EventBusOptions, 'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey'>
+  Omit<
+    EventBusOptions,
+    'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey' | 'subscriptionSnapshot'
+  >
 > &
-  Pick<EventBusOptions, 'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey'>;
+  Pick<
+    EventBusOptions,
+    'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey' | 'subscriptionSnapshot'
+  >;
 
 /**
  * The event bus: validate, log, fan out. Each matching subscription gets one delivery, carried by
@@ -144,7 +152,12 @@ export class EventBus {
       ...options,
     };
     const { store, transport, clock } = this.options;
-    this.subscriptions = new SubscriptionCache(store, this.options.subscriptionCacheMs, clock);
+    this.subscriptions = new SubscriptionCache(
+      store,
+      this.options.subscriptionCacheMs,
+      clock,
+      this.options.subscriptionSnapshot,
+    );
     this.log = new GroupCommit((entries) => this.append(entries));
     this.outbox = new GroupCommit<Envelope, void>(async (envelopes) => {
       await transport.enqueue(envelopes);

@@ -63,3 +63,4 @@ export { NonRetriableDeliveryError } from './delivery.js';
 export { GroupCommit } from './group-commit.js';
 export { PermanentDeliveryError } from './http-target.js';
 export { hmacSha256Hex, SIGNATURE_HEADER, signDelivery, timingSafeEqual, verifyDelivery } from './signing.js';
+export { emptySubscriptionSnapshot, type SubscriptionSnapshot } from './subscription-cache.js';

@@ -7,44 +7,57 @@ export interface CompiledSubscription {
 }
 
 /**
+ * What the cache knows, as plain data: several short-lived buses (a Worker builds one per request)
+ * can share one snapshot, so only the first request of a TTL window reads the store. No promise is
+ * ever shared: each cache loads on its own.
+ */
+export interface SubscriptionSnapshot {
+  subs: CompiledSubscription[];
+  byId: Map<string, CompiledSubscription>;
+  version: number;
+  checkedAt: number;
+}
+
+export function emptySubscriptionSnapshot(): SubscriptionSnapshot {
+  return { subs: [], byId: new Map(), version: -1, checkedAt: Number.NEGATIVE_INFINITY };
+}
+
+/**
  * The subscription list, cached per process. Every replica reloads it when the store's version
  * counter moves, checked at most once per `ttlMs`, so fan-out costs no read per event.
  */
 export class SubscriptionCache {
-  private subs: CompiledSubscription[] = [];
-  private byId = new Map<string, CompiledSubscription>();
-  private version = -1;
-  private checkedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | undefined;
 
   constructor(
     private readonly store: BusStore,
     private readonly ttlMs: number,
     private readonly clock: () => number,
+    private readonly snapshot: SubscriptionSnapshot = emptySubscriptionSnapshot(),
   ) {}
 
   async all(): Promise<CompiledSubscription[]> {
     await this.refresh();
-    return this.subs;
+    return this.snapshot.subs;
   }
 
   async get(id: string): Promise<SubscriptionRecord | undefined> {
     await this.refresh();
-    const found = this.byId.get(id);
+    const found = this.snapshot.byId.get(id);
     if (found) return found.record;
     // A subscription created on another replica a moment ago: look once more, past the TTL.
     this.invalidate();
     await this.refresh();
-    return this.byId.get(id)?.record;
+    return this.snapshot.byId.get(id)?.record;
   }
 
   /** Forces the next read to check the store (after a local change). */
   invalidate(): void {
-    this.checkedAt = Number.NEGATIVE_INFINITY;
+    this.snapshot.checkedAt = Number.NEGATIVE_INFINITY;
   }
 
   private async refresh(): Promise<void> {
-    if (this.clock() - this.checkedAt < this.ttlMs) return;
+    if (this.clock() - this.snapshot.checkedAt < this.ttlMs) return;
     this.loading ??= this.load().finally(() => {
       this.loading = undefined;
     });
@@ -53,11 +66,13 @@ export class SubscriptionCache {
 
   private async load(): Promise<void> {
     const version = await this.store.subscriptionsVersion();
-    this.checkedAt = this.clock();
-    if (version === this.version) return;
-    const records = await this.store.listSubscriptions();
-    this.subs = records.map((record) => ({ record, matches: matcherFor(record.pattern) }));
-    this.byId = new Map(this.subs.map((s) => [s.record.id, s]));
-    this.version = version;
+    const snapshot = this.snapshot;
+    if (version !== snapshot.version) {
+      const records = await this.store.listSubscriptions();
+      snapshot.subs = records.map((record) => ({ record, matches: matcherFor(record.pattern) }));
+      snapshot.byId = new Map(snapshot.subs.map((s) => [s.record.id, s]));
+      snapshot.version = version;
+    }
+    snapshot.checkedAt = this.clock();
   }
 }
