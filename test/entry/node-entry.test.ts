@@ -5,7 +5,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redis } from '../integration/backends.js';
@@ -91,6 +94,47 @@ describe('the Node entry (npm start)', () => {
     ]);
     const metrics = await (await fetch(`${served.url}/metrics`)).text();
     expect(metrics).toMatch(/waooaw_runs_total\{workflow="trial-provisioning",status="completed"\} 1/);
+  });
+
+  it("serves a user's own app module named by WAOOAW_APP", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'waooaw-app-'));
+    const src = new URL('../../src/index.ts', import.meta.url).pathname;
+    await writeFile(
+      join(dir, 'my-app.ts'),
+      [
+        `import { defineWorkflow } from ${JSON.stringify(src)};`,
+        "export const workflows = [defineWorkflow({ name: 'greet', triggers: [{ type: 'user.greet' }] })",
+        "  .task('hello', async (ctx) => 'hello ' + (ctx.input as { name: string }).name)];",
+        '',
+      ].join('\n'),
+    );
+    try {
+      served = await serve({ WAOOAW_APP: join(dir, 'my-app.ts') });
+      expect(served.output.join('')).toContain('"workflows":["greet"]');
+      const res = await fetch(`${served.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          id: 'g1',
+          source: '/t',
+          type: 'user.greet',
+          data: { name: 'Ada' },
+        }),
+      });
+      expect(res.status).toBe(202);
+      const done = await waitFor(async () => {
+        const out = (await (
+          await fetch(`${served!.url}/events?type=orchestration.workflow.completed`)
+        ).json()) as {
+          event: { data: { results: { hello: string } } };
+        }[];
+        return out[0];
+      }, 'the greeting');
+      expect(done.event.data.results.hello).toBe('hello Ada');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('on Redis it needs a token, serves with it, and drains on SIGTERM', async () => {
