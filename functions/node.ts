@@ -10,7 +10,7 @@
 import { serve } from '@hono/node-server';
 import { verifyDelivery } from '../src/events/index.js';
 import { createHttpApp } from '../src/http/index.js';
-import { createWaooaw, jsonLogger } from '../src/index.js';
+import { createWaooaw, type Invocation, jsonLogger } from '../src/index.js';
 import { loadNodeConfig } from './config.js';
 import { loadAppModule } from './node/app-module.js';
 import { createNodeParts } from './node/parts.js';
@@ -24,7 +24,19 @@ if (config.REDIS_URL && !config.WAOOAW_TOKEN) {
 }
 
 const { module, name } = await loadAppModule(config.WAOOAW_APP);
-const parts = createNodeParts(config);
+// A dropped invocation (redelivery cap reached) becomes a DLQ entry; `app` exists by the time any runs.
+const parts = createNodeParts(config, (dropped) => {
+  if (isInvocation(dropped.invocation)) {
+    void app.deadLetter(dropped.invocation, dropped.error, dropped.deliveries).catch((error) => {
+      logger.error('could not record a dropped invocation', { error: String(error) });
+    });
+  } else {
+    logger.error('dropped an unreadable invocation', {
+      error: dropped.error,
+      deliveries: dropped.deliveries,
+    });
+  }
+});
 const telemetry = await startNodeTelemetry(config, logger, parts.metricsClient);
 const app = createWaooaw({
   store: parts.store,
@@ -75,6 +87,11 @@ const timers = [
     config.SNAPSHOT_INTERVAL_MS,
   ),
 ];
+
+function isInvocation(value: unknown): value is Invocation {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'task' || kind === 'delivery';
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import {
+  type DroppedInvocation,
   fromIoredis,
   InProcessTransport,
   MemoryStore,
@@ -23,12 +24,18 @@ export interface NodeParts {
   close(): Promise<void>;
 }
 
-/** Redis when `REDIS_URL` is set, the embedded in-memory default otherwise. */
-export function createNodeParts(config: NodeConfig): NodeParts {
+/**
+ * Redis when `REDIS_URL` is set, the embedded in-memory default otherwise. `onDropped` hears about
+ * invocations the dispatcher gave up on (redelivery cap reached), for the DLQ.
+ */
+export function createNodeParts(
+  config: NodeConfig,
+  onDropped: (dropped: DroppedInvocation) => void,
+): NodeParts {
   if (!config.REDIS_URL) {
     return {
       store: new MemoryStore(),
-      transport: new InProcessTransport({ concurrency: config.WORKER_POOL_SIZE }),
+      transport: new InProcessTransport({ concurrency: config.WORKER_POOL_SIZE, onDropped }),
       mode: 'embedded (in-memory store and queue; set REDIS_URL to use Redis)',
       ready: async () => true,
       close: async () => {},
@@ -47,6 +54,7 @@ export function createNodeParts(config: NodeConfig): NodeParts {
       redis: transportClient,
       prefix: config.WAOOAW_PREFIX,
       concurrency: config.WORKER_POOL_SIZE,
+      onDropped,
     }),
     mode: `redis (${url.protocol}//${url.hostname}:${url.port || 6379})`,
     metricsClient: fromIoredis(storeClient, { closeClient: false }),

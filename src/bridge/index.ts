@@ -15,4 +15,10 @@ export { createInvokeHandler, InvocationGauge } from './invoke-handler.js';
 export { metricsSnapshotEvent } from './metrics-snapshot.js';
 export { ORCHESTRATION_HANDLER, OrchestrationEventHandler } from './orchestration-event-handler.js';
 export { TaskEventPublisher } from './task-event-publisher.js';
-export { createWaooaw, type HandlerSubscription, Waooaw, type WaooawOptions } from './waooaw.js';
+export {
+  createWaooaw,
+  type HandlerSubscription,
+  TRANSPORT_GAVE_UP,
+  Waooaw,
+  type WaooawOptions,
+} from './waooaw.js';

@@ -15,8 +15,8 @@ import {
   type OrchestratorOptions,
   WorkflowRegistry,
 } from '../orchestration/index.js';
-import type { Priority, Store } from '../store/index.js';
-import type { InvokeHandler, Transport } from '../transport/index.js';
+import type { DlqEntry, Priority, Store } from '../store/index.js';
+import type { Invocation, InvokeHandler, Transport } from '../transport/index.js';
 import { replayDlqEntry } from './dlq-replay.js';
 import { registerOrchestrationSchemas } from './event-schemas.js';
 import { EventToTaskMapper, WORKFLOW_START } from './event-to-task-mapper.js';
@@ -24,6 +24,9 @@ import { createInvokeHandler, InvocationGauge } from './invoke-handler.js';
 import { metricsSnapshotEvent } from './metrics-snapshot.js';
 import { ORCHESTRATION_HANDLER, OrchestrationEventHandler } from './orchestration-event-handler.js';
 import { TaskEventPublisher } from './task-event-publisher.js';
+
+/** The DLQ reason of an invocation the transport gave up on. */
+export const TRANSPORT_GAVE_UP = 'transport gave up';
 
 /** A code-defined subscription to an in-process handler (a consumer of result events, say). */
 export interface HandlerSubscription {
@@ -221,6 +224,34 @@ export class Waooaw {
     });
     await this.bus.publish(event);
     return event;
+  }
+
+  /**
+   * Records an invocation the transport gave up on (QStash's failure callback, or a dispatcher
+   * that hit its redelivery cap) as a DLQ entry: a task under its run, a delivery under its
+   * subscription, so it can be seen and replayed.
+   */
+  async deadLetter(
+    invocation: Invocation,
+    lastError: string,
+    attempts = invocation.attempt,
+  ): Promise<DlqEntry> {
+    const base = { reason: TRANSPORT_GAVE_UP, attempts, lastError, createdAt: this.clock() };
+    const entry = await this.store.addDlq(
+      invocation.kind === 'task'
+        ? { ...base, kind: 'task', runId: invocation.runId, task: invocation.task }
+        : { ...base, kind: 'delivery', subscriptionId: invocation.subscriptionId, event: invocation.event },
+    );
+    this.metrics.inc('dlqEntries', { kind: entry.kind });
+    this.logger.warn('transport gave up on an invocation', {
+      kind: entry.kind,
+      dlqId: entry.id,
+      subscriptionId: entry.subscriptionId,
+      runId: entry.runId,
+      task: entry.task,
+      error: lastError,
+    });
+    return entry;
   }
 
   replayDlq(id: string) {

@@ -1,6 +1,5 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { DlqEntryInput } from '../store/index.js';
-import type { Invocation } from '../transport/index.js';
+import { TRANSPORT_GAVE_UP } from '../bridge/index.js';
 import { SIGNATURE_SECURITY, signatureGuard } from './auth.js';
 import type { HttpDeps, HttpEnv } from './context.js';
 import { nonRetryable, parseInvocation } from './invoke.js';
@@ -8,7 +7,6 @@ import { jsonBody, mount, problems } from './route-docs.js';
 import { FailureCallbackSchema } from './schemas.js';
 import { check } from './validate.js';
 
-export const TRANSPORT_GAVE_UP = 'transport gave up';
 const MAX_ERROR_CHARS = 1_000;
 
 function decodeBase64(value: string | undefined): string {
@@ -27,14 +25,6 @@ function lastErrorOf(status: number, body: string): string {
   const text = body.trim();
   const line = text === '' ? head : `${head}: ${text}`;
   return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS)}…` : line;
-}
-
-function dlqEntryFor(invocation: Invocation, lastError: string, now: number): DlqEntryInput {
-  const base = { reason: TRANSPORT_GAVE_UP, attempts: invocation.attempt, lastError, createdAt: now };
-  if (invocation.kind === 'task') {
-    return { ...base, kind: 'task', runId: invocation.runId, task: invocation.task };
-  }
-  return { ...base, kind: 'delivery', subscriptionId: invocation.subscriptionId, event: invocation.event };
 }
 
 /**
@@ -77,14 +67,7 @@ export function registerCallbackRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps
         return nonRetryable('sourceBody is not an invocation of this app', issues);
       }
       const lastError = lastErrorOf(callback.data.status, decodeBase64(callback.data.body));
-      const entry = await deps.app.store.addDlq(dlqEntryFor(source.invocation, lastError, deps.clock()));
-      deps.logger.warn('transport gave up on an invocation', {
-        kind: entry.kind,
-        dlqId: entry.id,
-        subscriptionId: entry.subscriptionId,
-        runId: entry.runId,
-        task: entry.task,
-      });
+      const entry = await deps.app.deadLetter(source.invocation, lastError);
       return c.json({ dlqId: entry.id }, 200);
     },
   );

@@ -3,9 +3,11 @@ import { Redis } from 'ioredis';
 import {
   type AnyWorkflow,
   createWaooaw,
+  type DroppedInvocation,
   fromIoredis,
   type HandlerSubscription,
   InProcessTransport,
+  type Invocation,
   MemoryStore,
   RedisStore,
   RedisTransport,
@@ -26,7 +28,7 @@ export interface Parts {
 export interface Backend {
   name: string;
   /** Parts sharing one namespace: call twice with the same `ns` for two "processes" on one Redis. */
-  parts(ns: string, concurrency?: number): Parts;
+  parts(ns: string, concurrency?: number, onDropped?: (dropped: DroppedInvocation) => void): Parts;
   /** Deletes everything under the namespace. */
   cleanup(ns: string): Promise<void>;
 }
@@ -35,10 +37,15 @@ const memoryStores = new Map<string, MemoryStore>();
 
 export const embedded: Backend = {
   name: 'embedded (memory + in-process)',
-  parts(ns, concurrency = 10) {
+  parts(ns, concurrency = 10, onDropped) {
     const store = memoryStores.get(ns) ?? new MemoryStore();
     memoryStores.set(ns, store);
-    const transport = new InProcessTransport({ concurrency, retryDelayMs: () => 5 });
+    const transport = new InProcessTransport({
+      concurrency,
+      retryDelayMs: () => 5,
+      maxRedeliveries: 3,
+      ...(onDropped ? { onDropped } : {}),
+    });
     return { store, transport, close: async () => {} };
   },
   async cleanup(ns) {
@@ -48,7 +55,7 @@ export const embedded: Backend = {
 
 export const redis: Backend = {
   name: 'redis (ioredis store + Redis transport)',
-  parts(ns, concurrency = 10) {
+  parts(ns, concurrency = 10, onDropped) {
     const client = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
     const transportClient = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
     const store = new RedisStore(fromIoredis(client), { prefix: ns });
@@ -57,6 +64,8 @@ export const redis: Backend = {
       prefix: ns,
       concurrency,
       retryDelayMs: () => 5,
+      maxRedeliveries: 3,
+      ...(onDropped ? { onDropped } : {}),
     });
     return {
       store,
@@ -95,8 +104,12 @@ export async function startApp(
   consumers: HandlerSubscription[] = [],
   extra: Partial<WaooawOptions> = {},
 ): Promise<AppHandle> {
-  const parts = backend.parts(ns, extra.slots ?? 10);
-  const app = createWaooaw({
+  // Invocations the transport gives up on go to the DLQ, as the runtime entries wire it.
+  let app: Waooaw | undefined;
+  const parts = backend.parts(ns, extra.slots ?? 10, (dropped) => {
+    void app?.deadLetter(dropped.invocation as Invocation, dropped.error, dropped.deliveries);
+  });
+  app = createWaooaw({
     store: parts.store,
     transport: parts.transport,
     workflows,

@@ -149,6 +149,35 @@ describe.each(BACKENDS)('failures on $name', (backend) => {
     expect(alerts.map((a) => a.reason)).toContain('compensation_failed');
   });
 
+  it('an invocation no process can run ends in the DLQ once the transport gives up on it', async () => {
+    const { app } = await start();
+    // A task of a workflow this app does not know (an older release's, say): every delivery is refused.
+    await app.transport.enqueue([
+      {
+        invocation: {
+          kind: 'task',
+          runId: 'run_gone',
+          workflow: 'retired',
+          task: 'old',
+          attempt: 1,
+          phase: 'execute',
+        },
+      },
+    ]);
+    const [entry] = await waitFor(async () => {
+      const list = await app.store.listDlq({ limit: 10, kind: 'task' });
+      return list.length > 0 ? list : undefined;
+    }, 'the DLQ entry');
+    expect(entry).toMatchObject({
+      kind: 'task',
+      reason: 'transport gave up',
+      runId: 'run_gone',
+      task: 'old',
+      attempts: 4,
+      lastError: 'unknown task retired/old',
+    });
+  });
+
   it('a task past its timeout is aborted and retried, then fails', async () => {
     const { app } = await start();
     await app.publish(createEvent({ type: 'test.slow', source: '/test' }));
