@@ -117,15 +117,19 @@ async function attempt(
       logger.warn('failure refused', { ...ref, reason: failed.reason });
     } else {
       span.setAttribute(ATTR.taskOutcome, failed.willRetry ? 'retried' : 'failed');
-      calls.emit('taskFailed', {
-        ...ref,
-        error,
-        willRetry: failed.willRetry,
-        ...(failed.willRetry && decision.retry ? { nextAttemptAt: decision.at } : {}),
-        durationMs: endedAt - startedAt,
-        workerId,
-        failedAt: endedAt,
-      });
+      calls.emit(
+        'taskFailed',
+        {
+          ...ref,
+          error,
+          willRetry: failed.willRetry,
+          ...(failed.willRetry && decision.retry ? { nextAttemptAt: decision.at } : {}),
+          durationMs: endedAt - startedAt,
+          workerId,
+          failedAt: endedAt,
+        },
+        { critical: !failed.willRetry },
+      );
       if (failed.skipped.length > 0) {
         calls.emit('tasksSkipped', {
           runId: ref.runId,

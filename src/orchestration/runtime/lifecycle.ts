@@ -91,6 +91,8 @@ export class BackgroundWork {
 /** Calls every listener method it is given and collects the promises to await. */
 export class ListenerCalls {
   private readonly pending: Promise<void>[] = [];
+  /** Awaited before the acknowledgement even in detached mode (a final failure's DLQ entry). */
+  private readonly critical: Promise<void>[] = [];
 
   /**
    * @param background when given, `settle()` hands the pending calls to it instead of waiting:
@@ -102,20 +104,27 @@ export class ListenerCalls {
     private readonly background?: BackgroundWork,
   ) {}
 
+  /**
+   * @param critical awaited by `settle()` whatever the mode: what it records (a final failure's DLQ
+   *   entry) would not come back if the process died after acknowledging.
+   */
   emit<K extends keyof LifecycleListener>(
     method: K,
     event: Parameters<NonNullable<LifecycleListener[K]>>[0],
+    { critical = false }: { critical?: boolean } = {},
   ): void {
     const fn = this.listener[method] as ((e: typeof event) => void | Promise<void>) | undefined;
     if (!fn) return;
     const out = fn.call(this.listener, event);
-    if (out) this.pending.push(out);
+    if (out) (critical ? this.critical : this.pending).push(out);
   }
 
   async settle(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const all = Promise.all(this.pending);
-    if (this.background) this.background.add(all);
-    else await all;
+    if (this.pending.length > 0) {
+      const all = Promise.all(this.pending);
+      if (this.background) this.background.add(all);
+      else await all;
+    }
+    if (this.critical.length > 0) await Promise.all(this.critical);
   }
 }
