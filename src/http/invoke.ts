@@ -58,7 +58,12 @@ export function registerInvokeRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
       const parsed = parseInvocation(c.get('rawBody'));
       if (!parsed.ok) return nonRetryable('the body is not an invocation', parsed.issues);
       const outcome = await deps.app.invoke(parsed.invocation);
-      if (outcome.status === 'ack') return c.json({ status: 'ack' as const }, 200);
+      if (outcome.status === 'ack') {
+        // A push transport has no acknowledgement to carry them: enqueue before answering 200.
+        if (outcome.followUps && outcome.followUps.length > 0)
+          await deps.app.transport.enqueue(outcome.followUps);
+        return c.json({ status: 'ack' as const }, 200);
+      }
       const headers: Record<string, string> =
         outcome.delayMs === undefined
           ? {}

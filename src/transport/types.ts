@@ -54,8 +54,13 @@ export interface Envelope {
 
 /** What the invoke handler tells the transport about one delivery. */
 export type InvokeOutcome =
-  /** Done (or nothing to do): acknowledge, never deliver again. */
-  | { status: 'ack' }
+  /**
+   * Done (or nothing to do): acknowledge, never deliver again. `followUps` (what the invocation
+   * released) are enqueued by the transport before the acknowledgement lands, so a crash in between
+   * means a redelivery, never a lost follow-up; the Redis dispatcher sends them with the ack and
+   * its next claim in one round trip.
+   */
+  | { status: 'ack'; followUps?: Envelope[] }
   /** A crash-like failure: the transport may deliver the same invocation again later. */
   | { status: 'retry'; error: string; delayMs?: number };
 

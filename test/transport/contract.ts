@@ -89,6 +89,20 @@ export function transportContract(label: string, newBackend: () => Backend): voi
       ]);
     });
 
+    it('delivers the follow-ups an acknowledgement carries (a chain runs to its end)', async () => {
+      const { transport } = backend.make({ concurrency: 2 });
+      const order: string[] = [];
+      await transport.enqueue([envelope('step-0')]);
+      await transport.start(async (invocation) => {
+        const name = nameOf(invocation);
+        order.push(name);
+        const n = Number(name.split('-')[1]);
+        return n < 5 ? { status: 'ack', followUps: [envelope(`step-${n + 1}`)] } : { status: 'ack' };
+      });
+      await waitFor(() => order.length === 6);
+      expect(order).toEqual(['step-0', 'step-1', 'step-2', 'step-3', 'step-4', 'step-5']);
+    });
+
     it('keeps FIFO order within one priority across batches', async () => {
       const { transport } = backend.make({ concurrency: 1 });
       const seen = recorder();

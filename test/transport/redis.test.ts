@@ -234,6 +234,23 @@ describe('RedisTransport', () => {
     await second.stop();
   });
 
+  it('sends follow-ups with the acknowledgement: no round trip of their own', async () => {
+    const transport = backend.makeRedis({ concurrency: 1 });
+    await transport.enqueue([envelope('a')]);
+    const seen: string[] = [];
+    await transport.start(async (invocation) => {
+      const task = (invocation as { task: string }).task;
+      seen.push(task);
+      return task === 'a' ? { status: 'ack', followUps: [envelope('b'), envelope('c')] } : { status: 'ack' };
+    });
+    await waitFor(() => seen.length === 3);
+    expect(seen).toEqual(['a', 'b', 'c']);
+    // Only the first enqueue was a round trip of its own; the follow-ups rode with an ack and a claim.
+    expect(transport.roundTripsByOp.enqueue).toBe(1);
+    expect(Object.keys(transport.roundTripsByOp)).toContain('enqueue+ack+claim');
+    await transport.stop();
+  });
+
   it('claims many ready items in one round trip', async () => {
     const transport = backend.makeRedis({ concurrency: 20, prefetch: 0 });
     await transport.enqueue(Array.from({ length: 20 }, (_, i) => envelope(`t-${i}`)));

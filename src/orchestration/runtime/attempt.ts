@@ -3,7 +3,7 @@ import { ATTR } from '../../observability/attributes.js';
 import { attemptSpan } from '../../observability/run-tracing.js';
 import { injectContext, inSpan, recordFailure } from '../../observability/tracing.js';
 import type { LeaseResult } from '../../store/index.js';
-import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
+import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { RunCancelledError, serializeError, TaskTimeoutError } from '../errors.js';
 import { nextRetry } from '../retry.js';
 import type { TaskDefinition } from '../workflow.js';
@@ -79,6 +79,8 @@ async function attempt(
     meta: trace.traceparent ? { ...lease.meta, ...trace } : lease.meta,
   };
   const calls = new ListenerCalls(config.listener, background);
+  // What this attempt releases is handed to the transport with its acknowledgement.
+  const followUps: Envelope[] = [];
   if (phase === 'execute') {
     calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: lease.runCreatedAt });
   }
@@ -101,7 +103,7 @@ async function attempt(
           completedAt: endedAt,
         });
       }
-      await effects.apply(workflow, ref.runId, calls, done.ready, done.run, lease, endedAt, trace);
+      await effects.apply(workflow, ref.runId, calls, done.ready, done.run, lease, endedAt, trace, followUps);
     }
   } else {
     const policy = phase === 'execute' ? definition.retry : definition.compensationRetry;
@@ -138,11 +140,21 @@ async function attempt(
           meta: ref.meta,
         });
       }
-      await effects.apply(workflow, ref.runId, calls, failed.ready, failed.run, lease, endedAt, trace);
+      await effects.apply(
+        workflow,
+        ref.runId,
+        calls,
+        failed.ready,
+        failed.run,
+        lease,
+        endedAt,
+        trace,
+        followUps,
+      );
     }
   }
   await calls.settle();
-  return { status: 'ack' };
+  return followUps.length > 0 ? { status: 'ack', followUps } : { status: 'ack' };
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };

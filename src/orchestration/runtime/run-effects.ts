@@ -1,5 +1,6 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
 import type { ReadyTask, RunOutcome } from '../../store/index.js';
+import type { Envelope } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type RunContext, toEnvelopes } from './enqueue.js';
 import type { ListenerCalls } from './lifecycle.js';
@@ -27,6 +28,7 @@ export class RunEffects {
     context: RunContext | undefined,
     now: number,
     trace?: TraceCarrier,
+    followUps?: Envelope[],
   ): Promise<void> {
     if (ready.length > 0) {
       const runContext = context ?? (await this.readContext(runId));
@@ -43,7 +45,10 @@ export class RunEffects {
           ...(r.notBefore === undefined ? {} : { notBefore: r.notBefore }),
         });
       }
-      await this.config.transport.enqueue(toEnvelopes(workflow, ready, runContext, now, traceOf(meta)));
+      const envelopes = toEnvelopes(workflow, ready, runContext, now, traceOf(meta));
+      // Inside an invocation they travel with its acknowledgement; elsewhere they are enqueued now.
+      if (followUps) followUps.push(...envelopes);
+      else await this.config.transport.enqueue(envelopes);
     }
     if (run) {
       const meta = trace?.traceparent ? { ...run.meta, ...trace } : run.meta;

@@ -148,6 +148,9 @@ export class InProcessTransport implements Transport {
   }
 
   private settle(item: Item, outcome: InvokeOutcome): void {
+    if (outcome.status === 'ack' && outcome.followUps && outcome.followUps.length > 0) {
+      void this.enqueue(outcome.followUps);
+    }
     this.inFlight -= 1;
     if (item.flowKey !== undefined) this.releaseFlowSlot(item.flowKey);
     const maxDeliveries = 1 + (this.options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES);

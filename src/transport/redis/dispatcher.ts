@@ -6,7 +6,7 @@ import {
   type RedeliveryOptions,
 } from '../redelivery.js';
 import { Signal, sleep } from '../signal.js';
-import type { Invocation, InvokeHandler } from '../types.js';
+import type { Envelope, Invocation, InvokeHandler } from '../types.js';
 import { type ClaimedItem, parseClaimReply } from './codec.js';
 import type { TransportKeys } from './keys.js';
 import * as lua from './lua/generated/index.js';
@@ -20,6 +20,8 @@ export interface DispatcherOptions extends RedeliveryOptions {
   idleWaitMs: number;
   claimScanBudget: number;
   onError: (error: unknown) => void;
+  /** Builds the enqueue call for follow-ups (sent first in the exchange pipeline). */
+  enqueueCall: (items: Envelope[]) => ScriptCall;
 }
 
 interface Nack {
@@ -42,6 +44,8 @@ export class RedisDispatcher {
   /** Claimed, not yet started (prefetched): in flight in Redis, waiting here for a slot. */
   private buffer: { item: ClaimedItem; claimedAt: number }[] = [];
   private acks: string[] = [];
+  /** Envelopes released by acknowledged invocations: enqueued in the same pipeline, before the acks. */
+  private followUps: Envelope[] = [];
   private nacks: Nack[] = [];
   private stopping = false;
   private readonly signal = new Signal();
@@ -96,14 +100,15 @@ export class RedisDispatcher {
           : Math.max(0, concurrency + prefetch - this.inFlight - this.buffer.length);
       const acks = this.acks.splice(0);
       const nacks = this.nacks.splice(0);
-      if (want === 0 && acks.length === 0 && nacks.length === 0) {
+      const followUps = this.followUps.splice(0);
+      if (want === 0 && acks.length === 0 && nacks.length === 0 && followUps.length === 0) {
         if (this.stopping && this.inFlight === 0) return;
         await this.signal.wait();
         continue;
       }
       let failed: unknown;
       try {
-        const turn = await this.exchange(acks, nacks, want);
+        const turn = await this.exchange(acks, nacks, want, followUps);
         const claimedAt = Date.now();
         for (const item of turn.items) this.buffer.push({ item, claimedAt });
         this.fill();
@@ -125,9 +130,13 @@ export class RedisDispatcher {
   }
 
   /** Settles finished invocations and claims up to `free` more, in one round trip. */
-  private async exchange(acks: string[], nacks: Nack[], free: number) {
+  private async exchange(acks: string[], nacks: Nack[], free: number, followUps: Envelope[] = []) {
     const k = this.keys;
     const calls: ScriptCall[] = [];
+    // Follow-ups first: they are in Redis before the acks of the invocations that released them,
+    // and the claim at the end of this same round trip can already take them.
+    const enqueue = followUps.length > 0 ? this.options.enqueueCall(followUps) : undefined;
+    if (enqueue) calls.push(enqueue);
     if (acks.length > 0) {
       calls.push({
         script: lua.ack,
@@ -153,7 +162,8 @@ export class RedisDispatcher {
     try {
       results = await this.runner.batch(calls);
     } catch (error) {
-      // Nothing was applied (or it was, and settles are idempotent): settle again next turn.
+      // Nothing was applied (or it was, and settles and dedup ids make a resend harmless): again next turn.
+      this.followUps.unshift(...followUps);
       this.acks.unshift(...acks);
       this.nacks.unshift(...nacks);
       throw error;
@@ -163,6 +173,7 @@ export class RedisDispatcher {
       if (!(results[i] instanceof Error)) return;
       error = results[i];
       // A failed settle is sent again next turn; the other calls of the pipeline went through.
+      if (call === enqueue) this.followUps.push(...followUps);
       if (call.script === lua.ack) this.acks.push(...acks);
       if (call.script === lua.nack) this.nacks.push(...nacks);
     });
@@ -204,6 +215,7 @@ export class RedisDispatcher {
     void invokeSafely(() => this.handler(invocation)).then((outcome) => {
       this.inFlight -= 1;
       if (outcome.status === 'ack') {
+        if (outcome.followUps && outcome.followUps.length > 0) this.followUps.push(...outcome.followUps);
         this.acks.push(item.id);
       } else if (item.deliveries >= this.maxDeliveries) {
         this.drop(item, invocation, outcome.error);

@@ -6,7 +6,7 @@ import { enqueueArgs, parseStatsReply, type RedisQueueDepth } from './codec.js';
 import { RedisDispatcher } from './dispatcher.js';
 import { type TransportKeys, transportKeys } from './keys.js';
 import * as lua from './lua/generated/index.js';
-import { ScriptRunner } from './script-runner.js';
+import { type ScriptCall, ScriptRunner } from './script-runner.js';
 
 export interface RedisTransportOptions extends RedeliveryOptions {
   /** The client to use. Not closed by the transport; it must not set ioredis `keyPrefix`. */
@@ -85,14 +85,19 @@ export class RedisTransport implements Transport {
   /** One round trip for the whole batch. */
   async enqueue(items: Envelope[]): Promise<void> {
     if (items.length === 0) return;
+    await this.runner.call(this.enqueueCall(items));
+    this.dispatcher?.poke();
+  }
+
+  /** The enqueue script call for a batch (the dispatcher sends it with its acks and claim too). */
+  private enqueueCall(items: Envelope[]): ScriptCall {
     const k = this.keys;
     const { dedupTtlMs = 24 * 60 * 60 * 1000 } = this.options;
-    await this.runner.call({
+    return {
       script: lua.enqueue,
       keys: [k.ready, k.delayed, k.payload, k.meta, k.seq, k.wake],
       args: [k.base, Math.max(1, Math.ceil(dedupTtlMs)), ...enqueueArgs(items)],
-    });
-    this.dispatcher?.poke();
+    };
   }
 
   async start(handler: InvokeHandler): Promise<void> {
@@ -112,6 +117,7 @@ export class RedisTransport implements Transport {
       idleWaitMs,
       claimScanBudget,
       onError,
+      enqueueCall: (items) => this.enqueueCall(items),
     });
   }
 
