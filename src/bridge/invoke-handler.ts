@@ -6,7 +6,9 @@ import type { InvokeHandler, InvokeOutcome } from '../transport/index.js';
 /** Counts what the invoke handler is doing in this process, for the metrics snapshot. */
 export class InvocationGauge {
   inFlight = 0;
-  private readonly finished: number[] = [];
+  /** Finished invocations per second of the last minute: a ring of 60 (second, count) slots. */
+  private readonly seconds = new Array<number>(60).fill(-1);
+  private readonly counts = new Array<number>(60).fill(0);
 
   constructor(private readonly clock: () => number) {}
 
@@ -16,16 +18,21 @@ export class InvocationGauge {
 
   end(): void {
     this.inFlight--;
-    const now = this.clock();
-    this.finished.push(now);
-    while (this.finished.length > 0 && this.finished[0]! < now - 60_000) this.finished.shift();
+    const second = Math.floor(this.clock() / 1000);
+    const slot = second % 60;
+    if (this.seconds[slot] !== second) {
+      this.seconds[slot] = second;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]! += 1;
   }
 
   /** Invocations finished in the last minute. */
   perMinute(): number {
-    const since = this.clock() - 60_000;
-    while (this.finished.length > 0 && this.finished[0]! < since) this.finished.shift();
-    return this.finished.length;
+    const now = Math.floor(this.clock() / 1000);
+    let total = 0;
+    for (let i = 0; i < 60; i++) if (now - this.seconds[i]! < 60) total += this.counts[i]!;
+    return total;
   }
 }
 

@@ -31,9 +31,9 @@ export class OrchestrationEventHandler {
     private readonly registry: WorkflowRegistry,
   ) {}
 
-  /** The durable subscriptions the orchestrator needs; idempotent (fixed ids), so every replica may run it. */
-  subscriptions(): NewSubscription[] {
-    const subs: NewSubscription[] = [
+  /** The durable subscriptions the orchestrator needs, with fixed ids (installed by `bus.ensureSubscriptions`). */
+  subscriptions(): (NewSubscription & { id: string })[] {
+    const subs: (NewSubscription & { id: string })[] = [
       {
         id: 'orchestration.task-trigger',
         pattern: TASK_TRIGGER,
@@ -56,21 +56,6 @@ export class OrchestrationEventHandler {
       }
     }
     return subs;
-  }
-
-  async install(): Promise<void> {
-    const existing = new Map((await this.bus.options.store.listSubscriptions()).map((s) => [s.id, s]));
-    for (const sub of this.subscriptions()) {
-      const current = sub.id ? existing.get(sub.id) : undefined;
-      if (
-        current &&
-        current.pattern === sub.pattern &&
-        JSON.stringify(current.target) === JSON.stringify(sub.target)
-      ) {
-        continue;
-      }
-      await this.bus.subscribe(sub);
-    }
   }
 
   /** Target handlers for the bus: generic triggers, declared workflow triggers and task targets. */

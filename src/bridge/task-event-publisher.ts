@@ -46,7 +46,7 @@ export class TaskEventPublisher implements LifecycleListener {
       name: e.task,
       priority: e.priority,
       workflow: e.workflow,
-      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+      trigger_event_id: triggerEventId(e),
     });
   }
 
@@ -63,7 +63,7 @@ export class TaskEventPublisher implements LifecycleListener {
       attempt: e.attempt,
       worker_id: e.workerId,
       started_at: iso(e.startedAt),
-      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+      trigger_event_id: triggerEventId(e),
     });
   }
 
@@ -82,7 +82,7 @@ export class TaskEventPublisher implements LifecycleListener {
       duration_ms: e.durationMs,
       worker_id: e.workerId,
       completed_at: iso(e.completedAt),
-      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+      trigger_event_id: triggerEventId(e),
     });
     metrics.observe('taskToEventLatency', Math.max(0, this.options.clock() - e.completedAt) / 1000);
   }
@@ -105,7 +105,7 @@ export class TaskEventPublisher implements LifecycleListener {
         will_retry: e.willRetry,
         ...(e.nextAttemptAt === undefined ? {} : { next_attempt_at: iso(e.nextAttemptAt) }),
         worker_id: e.workerId,
-        trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+        trigger_event_id: triggerEventId(e),
       }),
     ];
     if (!e.willRetry) {
@@ -148,7 +148,7 @@ export class TaskEventPublisher implements LifecycleListener {
       ...(e.results ? { results: e.results } : {}),
       ...(e.error ? { error: e.error } : {}),
       ...(e.failedTask ? { failed_task: e.failedTask } : {}),
-      trigger_event_id: e.meta.trigger_event_id ?? e.runId,
+      trigger_event_id: triggerEventId(e),
     });
   }
 
@@ -178,6 +178,11 @@ export class TaskEventPublisher implements LifecycleListener {
       throw error;
     }
   }
+}
+
+/** The event that started the run; a run started from code (no trigger event) names itself. */
+function triggerEventId(e: { meta: RunMeta; runId: string }): string {
+  return e.meta.trigger_event_id ?? e.runId;
 }
 
 function taskId(ref: Pick<AttemptRef, 'runId' | 'task'>): string {

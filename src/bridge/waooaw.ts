@@ -158,17 +158,13 @@ export class Waooaw {
 
   /** Subscriptions only (push-based runtimes, where nothing is started in-process). */
   async installSubscriptions(): Promise<void> {
-    await this.events.install();
-    const existing = new Set((await this.store.listSubscriptions()).map((s) => s.id));
-    for (const c of this.options.consumers ?? []) {
-      if (existing.has(c.id)) continue;
-      await this.bus.subscribe({
-        id: c.id,
-        pattern: c.pattern,
-        target: { kind: 'handler', name: c.id },
-        ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}),
-      });
-    }
+    const consumers = (this.options.consumers ?? []).map((c) => ({
+      id: c.id,
+      pattern: c.pattern,
+      target: { kind: 'handler' as const, name: c.id },
+      ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}),
+    }));
+    await this.bus.ensureSubscriptions([...this.events.subscriptions(), ...consumers]);
   }
 
   /** Stops taking invocations and waits for the in-flight ones (drain). */

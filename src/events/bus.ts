@@ -237,6 +237,25 @@ export class EventBus {
     return record;
   }
 
+  /**
+   * Makes code-defined subscriptions (fixed ids) exist as given: one read, then a write only for
+   * those missing or changed (pattern, target, attempts, ordering), so every replica can run it at
+   * start and a deploy that changes a pattern takes effect.
+   */
+  async ensureSubscriptions(subs: (NewSubscription & { id: string })[]): Promise<void> {
+    const existing = new Map((await this.options.store.listSubscriptions()).map((s) => [s.id, s]));
+    for (const sub of subs) {
+      const current = existing.get(sub.id);
+      const same =
+        current !== undefined &&
+        current.pattern === sub.pattern &&
+        JSON.stringify(current.target) === JSON.stringify(sub.target) &&
+        current.maxAttempts === (sub.maxAttempts ?? this.options.defaultMaxAttempts) &&
+        (current.ordered ?? false) === (sub.ordered ?? false);
+      if (!same) await this.subscribe(sub);
+    }
+  }
+
   async unsubscribe(id: string): Promise<boolean> {
     const removed = await this.options.store.deleteSubscription(id);
     this.subscriptions.invalidate();

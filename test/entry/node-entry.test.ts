@@ -6,25 +6,17 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redis } from '../integration/backends.js';
+import { freePort } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 const ENTRY = new URL('../../functions/node.ts', import.meta.url).pathname;
 const README = new URL('../../README.md', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 interface Served {
   child: ChildProcess;

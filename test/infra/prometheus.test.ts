@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Panel } from '@grafana/schema';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { dashboard } from '../../infra/monitoring/grafana/dashboard.js';
 import { METRICS } from '../../src/observability/metric-names.js';
+import { freePort } from '../support/net.js';
 import { exposition, startExporter } from './synthetic-exporter.js';
 import { repoPath, requireTool, run } from './tools.js';
 
@@ -27,14 +27,6 @@ let prometheus: ChildProcess | undefined;
 let baseUrl = '';
 let log = '';
 const cleanups: Array<() => Promise<void> | void> = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function query(expr: string): Promise<Sample[]> {
   const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);

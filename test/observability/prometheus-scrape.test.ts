@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,6 +17,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../../src/observability/prometheus.js';
 import { requireTool } from '../infra/tools.js';
 import { type AppHandle, newNamespace, REDIS_URL, redis, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { freePort } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
 
 interface Sample {
@@ -29,14 +29,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Serves `render()` at GET /metrics on a free loopback port. */
 async function serveMetrics(render: () => Promise<string>): Promise<number> {

@@ -55,8 +55,3 @@ export function toEnvelopes(
     return envelope;
   });
 }
-
-/** Whether enqueuing these tasks needs the run input (a keyed concurrency limit). */
-export function needsRunContext(workflow: AnyWorkflow, ready: readonly ReadyTask[]): boolean {
-  return ready.some((r) => workflow.tasks.get(r.task)?.concurrency?.key !== undefined);
-}

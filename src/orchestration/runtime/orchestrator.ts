@@ -117,41 +117,39 @@ export class Orchestrator {
     const now = clock();
     const swept = await store.expireLeases({ now, limit, queuedTimeoutMs: this.config.queuedTimeoutMs });
     const calls = new ListenerCalls(this.config.listener);
+    // One read per run touched: the sweeper holds ids only, the events need meta and input.
+    const views = new Map<string, Promise<RunView | undefined>>();
+    const view = (runId: string) => {
+      let found = views.get(runId);
+      if (!found) views.set(runId, (found = store.getRun(runId)));
+      return found;
+    };
     const byRun = new Map<string, typeof swept.ready>();
     for (const r of swept.ready) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
     const outcomes = new Map(swept.expired.filter((e) => e.run).map((e) => [e.runId, e.run]));
     for (const e of swept.expired) {
-      const view = await store.getRun(e.runId);
-      const meta = view?.meta ?? {};
+      const run = await view(e.runId);
+      const common = { runId: e.runId, workflow: run?.workflow ?? '', meta: run?.meta ?? {} };
       calls.emit('taskFailed', {
-        runId: e.runId,
-        workflow: view?.workflow ?? '',
+        ...common,
         task: e.task,
         attempt: e.attempt,
         phase: e.phase,
-        meta,
         error: 'lease expired',
         willRetry: e.willRetry,
         workerId,
         failedAt: now,
       });
-      if (e.skipped.length > 0) {
-        calls.emit('tasksSkipped', {
-          runId: e.runId,
-          workflow: view?.workflow ?? '',
-          tasks: e.skipped,
-          meta,
-        });
-      }
+      if (e.skipped.length > 0) calls.emit('tasksSkipped', { ...common, tasks: e.skipped });
     }
     for (const runId of new Set([...byRun.keys(), ...outcomes.keys()])) {
-      const view = await store.getRun(runId);
-      const workflow = view && registry.get(view.workflow);
-      if (!view || !workflow) {
-        logger.error('sweep found a run of an unknown workflow', { runId, workflow: view?.workflow });
+      const run = await view(runId);
+      const workflow = run && registry.get(run.workflow);
+      if (!run || !workflow) {
+        logger.error('sweep found a run of an unknown workflow', { runId, workflow: run?.workflow });
         continue;
       }
-      const context = { input: view.input, meta: view.meta };
+      const context = { input: run.input, meta: run.meta };
       await this.effects.apply(
         workflow,
         runId,

@@ -14,8 +14,7 @@ export class RunEffects {
   constructor(private readonly config: OrchestratorConfig) {}
 
   /**
-   * @param context the run's input and meta when the caller has them; read from the store otherwise
-   *   (only the sweeper, which holds nothing but ids, pays that read).
+   * @param context the run's input and meta (the concurrency key and the events need them).
    * @param trace the span that caused this change (an attempt, a trigger): the invocations it
    *   enqueues and the events it reports carry it. Default: the run's trace from its meta.
    */
@@ -25,14 +24,13 @@ export class RunEffects {
     calls: ListenerCalls,
     ready: readonly ReadyTask[],
     run: RunOutcome | undefined,
-    context: RunContext | undefined,
+    context: RunContext,
     now: number,
     trace?: TraceCarrier,
     followUps?: Envelope[],
   ): Promise<void> {
     if (ready.length > 0) {
-      const runContext = context ?? (await this.readContext(runId));
-      const meta = trace?.traceparent ? { ...runContext.meta, ...trace } : runContext.meta;
+      const meta = trace?.traceparent ? { ...context.meta, ...trace } : context.meta;
       for (const r of ready) {
         calls.emit('taskQueued', {
           runId: r.runId,
@@ -45,7 +43,7 @@ export class RunEffects {
           ...(r.notBefore === undefined ? {} : { notBefore: r.notBefore }),
         });
       }
-      const envelopes = toEnvelopes(workflow, ready, runContext, now, traceOf(meta));
+      const envelopes = toEnvelopes(workflow, ready, context, now, traceOf(meta));
       // Inside an invocation they travel with its acknowledgement; elsewhere they are enqueued now.
       if (followUps) followUps.push(...envelopes);
       else await this.config.transport.enqueue(envelopes);
@@ -54,11 +52,6 @@ export class RunEffects {
       const meta = trace?.traceparent ? { ...run.meta, ...trace } : run.meta;
       calls.emit('runChanged', { ...run, meta, runId, endedAt: now });
     }
-  }
-
-  private async readContext(runId: string): Promise<RunContext> {
-    const view = await this.config.store.getRun(runId);
-    return { input: view?.input, meta: view?.meta ?? {} };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isFunctionMissing, isFunctionsUnsupported, isNoScript } from '../../store/redis/client.js';
 import type { LuaScript } from './lua/script.js';
 
 export interface ScriptCall {
@@ -22,12 +23,6 @@ export class TransportScriptError extends Error {
 
 /** `waooaw:v1:claim` -> `claim`: round trips are counted by command. */
 const command = (script: LuaScript) => script.name.slice(script.name.lastIndexOf(':') + 1);
-
-const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
-const isFunctionMissing = (error: unknown) =>
-  error instanceof Error && /function not found/i.test(error.message);
-const isFunctionsUnsupported = (error: unknown) =>
-  error instanceof Error && /unknown command|unknown subcommand/i.test(error.message);
 
 /**
  * Calls the transport's commands as Redis Functions (FCALL; the library is loaded on the first

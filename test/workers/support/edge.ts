@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningQStashLocal, startQStashLocal } from '../../../tools/qstash-local/server.js';
 import { type RunningUpstashRest, startUpstashRest } from '../../../tools/upstash-rest/server.js';
+import { freePort } from '../../support/net.js';
 import { bundlePath } from './build.js';
 import { type Control, startControl } from './control.js';
 import { startCountingProxy } from './counting-proxy.js';
@@ -12,14 +12,6 @@ import { startCountingProxy } from './counting-proxy.js';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 export const API_TOKEN = 'workers-test-token-0123456789';
 const COMPATIBILITY_DATE = '2026-04-20';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface Edge {
   /** The Worker's URL (also its PUBLIC_URL: the local QStash delivers there). */
