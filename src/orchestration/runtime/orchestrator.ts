@@ -121,7 +121,10 @@ export class Orchestrator {
     const views = new Map<string, Promise<RunView | undefined>>();
     const view = (runId: string) => {
       let found = views.get(runId);
-      if (!found) views.set(runId, (found = store.getRun(runId)));
+      if (!found) {
+        found = store.getRun(runId);
+        views.set(runId, found);
+      }
       return found;
     };
     const byRun = new Map<string, typeof swept.ready>();
