@@ -18,6 +18,13 @@ import { RUN_TRANSITIONS, TASK_TRANSITIONS, TERMINAL_RUN_STATES } from '../src/s
 export const LUA_SCRIPT_VERSION = 'v1';
 const INCLUDE = /^---\s*@include\s+"([^"]+)"\s*$/;
 
+/**
+ * `redis.call(` becomes a call through the local `rcall`: inside a Function every read of the global
+ * `redis` goes through the sandbox's protected globals (measured: ~0.2 µs per call, a third of a
+ * simple command's cost), a local costs nothing. Sources keep the familiar spelling.
+ */
+const localCalls = (lua: string) => lua.replace(/\bredis\.call\(/g, 'rcall(');
+
 export interface BuiltScript {
   command: string;
   name: string;
@@ -105,7 +112,8 @@ export async function compileScripts(
       throw new Error(`script name ${file} must be camelCase letters`);
     const source = await readFile(join(sourceDir, file), 'utf8');
     const name = `waooaw:${version}:${command}`;
-    const lua = `-- ${name}\n${await resolveIncludes(source, sourceDir, new Set(), file)}`;
+    const body = localCalls(await resolveIncludes(source, sourceDir, new Set(), file));
+    const lua = `-- ${name}\nlocal rcall = redis.call\n${body}`;
     const sha = createHash('sha1').update(lua).digest('hex');
     built.push({ command, name, lua, sha, numberOfKeys: countKeys(source) });
   }
@@ -123,7 +131,7 @@ export interface BuiltLibrary {
 /**
  * The same commands as one Redis Functions library (`FUNCTION LOAD` once, then `FCALL`): the shared
  * helpers are defined once when the library loads, instead of on every EVALSHA of every script.
- * Helpers read `KEYS`/`ARGV` as upvalues that each function sets on entry.
+ * Helpers read `KEYS`/`ARGV`/`rcall` as upvalues that each function sets on entry.
  */
 export async function compileLibrary(sourceDir: string, base: string): Promise<BuiltLibrary> {
   const files = (await readdir(sourceDir)).filter((f) => f.endsWith('.lua')).sort();
@@ -138,9 +146,9 @@ export async function compileLibrary(sourceDir: string, base: string): Promise<B
       if (INCLUDE.test(line.trim())) includes.push(await resolveIncludes(line, sourceDir, seen, file));
       else body.push(line);
     }
-    bodies.push({ command, body: body.join('\n') });
+    bodies.push({ command, body: localCalls(body.join('\n')) });
   }
-  const shared = includes.join('\n');
+  const shared = localCalls(includes.join('\n'));
   const hash = createHash('sha1')
     .update(shared)
     .update(bodies.map((b) => b.body).join('\n'))
@@ -150,9 +158,10 @@ export async function compileLibrary(sourceDir: string, base: string): Promise<B
   const functions = Object.fromEntries(bodies.map((b) => [b.command, `${name}_${b.command}`]));
   const registrations = bodies.map(
     (b) =>
-      `redis.register_function('${functions[b.command]}', function(keys, args)\n  KEYS, ARGV = keys, args\n${b.body}\nend)`,
+      `redis.register_function('${functions[b.command]}', function(keys, args)\n  KEYS, ARGV, rcall = keys, args, redis.call\n${b.body}\nend)`,
   );
-  const code = [`#!lua name=${name}`, 'local KEYS, ARGV', shared, ...registrations, ''].join('\n');
+  // `redis.call` does not exist while a library loads: each function sets `rcall` on entry.
+  const code = [`#!lua name=${name}`, 'local KEYS, ARGV, rcall', shared, ...registrations, ''].join('\n');
   return { name, code, functions };
 }
 

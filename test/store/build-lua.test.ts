@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLua, compileScripts, countKeys, modelInclude } from '../../scripts/build-lua.js';
+import {
+  buildLua,
+  compileLibrary,
+  compileScripts,
+  countKeys,
+  modelInclude,
+} from '../../scripts/build-lua.js';
 import { TASK_STATES, TASK_TRANSITIONS } from '../../src/store/model.js';
 
 const SOURCE = join(import.meta.dirname, '..', '..', 'src', 'store', 'lua');
@@ -43,6 +49,19 @@ describe('build-lua', () => {
     const index = await readFile(join(out, 'index.ts'), 'utf8');
     expect(index).toContain("import { createRun } from './createRun.js';");
     expect(index).toContain('export const scripts = {');
+  });
+
+  it('calls Redis through a local, in scripts and in the Functions library', async () => {
+    for (const s of await compileScripts(SOURCE)) {
+      expect(s.lua).toContain('\nlocal rcall = redis.call\n');
+      expect(s.lua.match(/redis\.call/g)).toHaveLength(1);
+      expect(s.lua).toMatch(/\brcall\('[A-Z]+'/);
+    }
+    const library = await compileLibrary(SOURCE, 'waooaw_store');
+    const entries = Object.keys(library.functions).length;
+    // Only the entry of each function names `redis.call` (it does not exist while the library loads).
+    expect(library.code.match(/redis\.call/g)).toHaveLength(entries);
+    expect(library.code.match(/KEYS, ARGV, rcall = keys, args, redis\.call/g)).toHaveLength(entries);
   });
 
   it('generates the model include from model.ts', () => {

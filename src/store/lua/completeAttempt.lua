@@ -13,16 +13,20 @@
 --- @include "includes/engine"
 
 local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-if redis.call('EXISTS', KEYS[1]) == 0 then return refusal('not_found') end
+-- A run that does not exist (or expired) has no tasks hash either: the state read says not_found.
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
+if phase == 'execute' then
+  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'dependents')
+else
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority')
+end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
 local ready = {}
 
 if phase == 'compensate' then
   if not isLeasedCompensation(ctx, name, attempt) then return refusal('stale') end
-  moveTask(ctx, name, 'compensated')
-  taskSet(ctx, name, 'endedAt', ctx.now)
+  moveTask(ctx, name, 'compensated', 'endedAt', ctx.now)
   clearDeadline(ctx, name)
   local outcome = continueCompensation(ctx, ready)
   local fields = { 'ok', 'true', 'ready', jsonArray(ready) }
@@ -31,19 +35,20 @@ if phase == 'compensate' then
 end
 
 if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
-moveTask(ctx, name, 'completed')
+moveTask(ctx, name, 'completed', 'endedAt', ctx.now)
 redis.call('HSET', ctx.results, name, ARGV[5])
-taskSet(ctx, name, 'endedAt', ctx.now)
 clearDeadline(ctx, name)
 
 local outcome = nil
-local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'order')
+local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total')
 if run[1] == 'running' then
   if run[2] == '1' then
     if tonumber(run[3]) == 0 then outcome = settleFailure(ctx, ready) end
   else
     releaseDependents(ctx, name, ready)
-    if tonumber(run[4]) == #cjson.decode(run[5]) then outcome = endRun(ctx, 'completed') end
+    -- `total` is written at creation (runs created before it existed count their `order`).
+    local total = tonumber(run[5]) or #runOrder(ctx)
+    if tonumber(run[4]) == total then outcome = endRun(ctx, 'completed') end
   end
 end
 local fields = { 'ok', 'true', 'ready', jsonArray(ready) }

@@ -31,16 +31,30 @@ end
 
 redis.call('HSET', ctx.meta,
   'workflow', ARGV[2], 'input', ARGV[3], 'meta', ARGV[4], 'createdAt', ARGV[5], 'status', 'running',
-  'qto', ARGV[6], 'ret', ARGV[8] or '0', 'order', jsonStrings(names), 'running', 0, 'completed', 0)
+  'qto', ARGV[6], 'ret', ARGV[8] or '0', 'order', jsonStrings(names), 'total', #names,
+  'running', 0, 'completed', 0)
 
+-- Every task's fields in one HSET, and the pending count in one HINCRBY.
+local fields = {}
 for _, spec in ipairs(specs) do
-  taskSet(ctx, spec.name,
+  local values = {
     'state', 'pending', 'attempt', 0, 'left', #spec.dependsOn,
     'deps', jsonStrings(spec.dependsOn), 'dependents', jsonStrings(dependents[spec.name]),
     'priority', spec.priority, 'max', spec.maxAttempts, 'cmax', spec.compensationMaxAttempts,
-    'comp', spec.compensable and '1' or '0', 'topo', spec.topoIndex, 'cattempt', 0, 'cleased', 0)
-  bumpStats(ctx, 'pending', spec.priority, 1)
+    'comp', spec.compensable and '1' or '0', 'topo', spec.topoIndex, 'cattempt', 0, 'cleased', 0,
+  }
+  for i = 1, #values, 2 do
+    local key = spec.name .. ':' .. values[i]
+    fields[#fields + 1] = key
+    fields[#fields + 1] = values[i + 1]
+    ctx.cache[key] = tostring(values[i + 1])
+  end
 end
+-- In slices: unpack() is bounded by the Lua stack (a few thousand values).
+for i = 1, #fields, 2000 do
+  redis.call('HSET', ctx.tasks, unpack(fields, i, math.min(i + 1999, #fields)))
+end
+bumpStats(ctx, 'pending', nil, #specs)
 
 local ready = {}
 for _, spec in ipairs(specs) do

@@ -16,7 +16,7 @@
 
 local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local retryAt = tonumber(ARGV[7])
-if redis.call('EXISTS', KEYS[1]) == 0 then return refusal('not_found') end
+-- A run that does not exist (or expired) has no tasks hash either: the state read says not_found.
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end

@@ -12,9 +12,16 @@
 
 local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local now = tonumber(ARGV[6])
-local status = redis.call('HGET', KEYS[1], 'status')
+-- Everything the reply needs from the run and the task, in two reads.
+local run = redis.call('HMGET', KEYS[1], 'status', 'workflow', 'input', 'meta', 'createdAt')
+local status = run[1]
 if not status then return refusal('not_found') end
 local ctx = runContextFromKeys(runId, now)
+if phase == 'execute' then
+  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'deps')
+else
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'deps')
+end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
 if isTerminalRun(status) then return refusal('run_ended') end
@@ -23,13 +30,12 @@ if phase == 'execute' then
   if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
   if state == 'running' then return refusal('busy') end
   if state ~= 'queued' then return refusal('stale') end
-  moveTask(ctx, name, 'running')
+  moveTask(ctx, name, 'running', 'workerId', ARGV[5], 'startedAt', ARGV[6])
 else
   if state ~= 'compensating' or tonumber(taskGet(ctx, name, 'cattempt')) ~= attempt then return refusal('stale') end
   if taskGet(ctx, name, 'cleased') == '1' then return refusal('busy') end
-  taskSet(ctx, name, 'cleased', 1)
+  taskSet(ctx, name, 'cleased', 1, 'workerId', ARGV[5], 'startedAt', ARGV[6])
 end
-taskSet(ctx, name, 'workerId', ARGV[5], 'startedAt', ARGV[6])
 setDeadline(ctx, name, now + tonumber(ARGV[7]))
 
 local depNames = cjson.decode(taskGet(ctx, name, 'deps'))
@@ -41,10 +47,9 @@ if #depNames > 0 then
     deps[#deps + 1] = values[i] or 'null'
   end
 end
-local run = redis.call('HMGET', ctx.meta, 'workflow', 'input', 'meta', 'createdAt')
 local fields = {
-  'ok', 'true', 'workflow', cjson.encode(run[1]), 'input', run[2], 'deps', jsonObject(deps),
-  'meta', run[3], 'attempt', tostring(attempt), 'runCreatedAt', run[4],
+  'ok', 'true', 'workflow', cjson.encode(run[2]), 'input', run[3], 'deps', jsonObject(deps),
+  'meta', run[4], 'attempt', tostring(attempt), 'runCreatedAt', run[5],
 }
 if phase == 'compensate' then
   fields[#fields + 1] = 'result'

@@ -22,14 +22,8 @@ import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
 import type { RedisArg, RedisClientAdapter } from './client.js';
 import { decodeReply, toCount } from './reply.js';
 
-const STAT_FIELDS = [
-  'pending',
-  'queued',
-  'running',
-  'completed',
-  'failed',
-  ...PRIORITIES.map((p) => `queued:${p}`),
-];
+/** Queued tasks are counted by priority only (one counter less to keep per move); `queued` is their sum. */
+const STAT_FIELDS = ['pending', 'running', 'completed', 'failed', ...PRIORITIES.map((p) => `queued:${p}`)];
 
 /**
  * The run half of the Redis store: each state change is one Lua script (src/store/lua/*.lua),
@@ -134,7 +128,8 @@ export class RedisRunStore implements RunStore {
     const sums = STAT_FIELDS.map((_, i) =>
       replies.reduce<number>((sum, r) => sum + toCount((r as unknown[])[i]), 0),
     );
-    const [pending = 0, queued = 0, running = 0, completed = 0, failed = 0, ...byPriority] = sums;
+    const [pending = 0, running = 0, completed = 0, failed = 0, ...byPriority] = sums;
+    const queued = byPriority.reduce((sum, n) => sum + n, 0);
     const queuedByPriority = Object.fromEntries(PRIORITIES.map((p, i) => [p, byPriority[i] ?? 0])) as Record<
       Priority,
       number

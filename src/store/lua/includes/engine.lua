@@ -3,10 +3,15 @@
 --- @include "includes/tasks"
 
 local function queueTask(ctx, name, attempt, notBefore, ready)
-  moveTask(ctx, name, 'queued')
-  taskSet(ctx, name, 'attempt', attempt)
-  if notBefore then taskSet(ctx, name, 'notBefore', notBefore) else taskDel(ctx, name, 'notBefore') end
-  setDeadline(ctx, name, (notBefore or ctx.now) + ctx.qto)
+  if notBefore then
+    moveTask(ctx, name, 'queued', 'attempt', attempt, 'notBefore', notBefore)
+  else
+    local from = taskGet(ctx, name, 'state')
+    moveTask(ctx, name, 'queued', 'attempt', attempt)
+    -- A task leaving `pending` was never delayed: nothing to clear.
+    if from ~= 'pending' then taskDel(ctx, name, 'notBefore') end
+  end
+  setDeadline(ctx, name, (notBefore or ctx.now) + queuedTimeout(ctx))
   ready[#ready + 1] = readyTask(ctx, name, attempt, 'execute', notBefore)
 end
 
@@ -14,6 +19,7 @@ local function releaseDependents(ctx, name, ready)
   for _, dependent in ipairs(cjson.decode(taskGet(ctx, name, 'dependents'))) do
     local left = redis.call('HINCRBY', ctx.tasks, dependent .. ':left', -1)
     ctx.cache[dependent .. ':left'] = tostring(left)
+    if left == 0 then taskPrefetch(ctx, dependent, 'state', 'priority') end
     if left == 0 and taskGet(ctx, dependent, 'state') == 'pending' then
       queueTask(ctx, dependent, 1, nil, ready)
     end
@@ -62,10 +68,9 @@ local function startNextCompensation(ctx, ready)
   for i = #order, 1, -1 do
     local name = order[i]
     if taskGet(ctx, name, 'state') == 'completed' and taskGet(ctx, name, 'comp') == '1' then
-      moveTask(ctx, name, 'compensating')
-      taskSet(ctx, name, 'cattempt', 1, 'cleased', 0)
+      moveTask(ctx, name, 'compensating', 'cattempt', 1, 'cleased', 0)
       taskDel(ctx, name, 'notBefore')
-      setDeadline(ctx, name, ctx.now + ctx.qto)
+      setDeadline(ctx, name, ctx.now + queuedTimeout(ctx))
       ready[#ready + 1] = readyTask(ctx, name, 1, 'compensate', nil)
       return true
     end
@@ -89,8 +94,7 @@ end
 
 -- A running attempt failed for good: fail fast, then compensate or fail once nothing runs.
 local function failTaskForGood(ctx, name, err, ready, skipped)
-  moveTask(ctx, name, 'failed')
-  taskSet(ctx, name, 'error', err, 'endedAt', ctx.now)
+  moveTask(ctx, name, 'failed', 'error', err, 'endedAt', ctx.now)
   clearDeadline(ctx, name)
   if redis.call('HGET', ctx.meta, 'status') ~= 'running' then return nil end
   if redis.call('HGET', ctx.meta, 'failing') ~= '1' then
@@ -129,14 +133,12 @@ local function failCompensation(ctx, name, err, retryAt, ready)
   local attempt = tonumber(taskGet(ctx, name, 'cattempt'))
   taskSet(ctx, name, 'error', err)
   if retryAt and attempt < tonumber(taskGet(ctx, name, 'cmax')) then
-    moveTask(ctx, name, 'compensating')
-    taskSet(ctx, name, 'cattempt', attempt + 1, 'cleased', 0, 'notBefore', retryAt)
-    setDeadline(ctx, name, retryAt + ctx.qto)
+    moveTask(ctx, name, 'compensating', 'cattempt', attempt + 1, 'cleased', 0, 'notBefore', retryAt)
+    setDeadline(ctx, name, retryAt + queuedTimeout(ctx))
     ready[#ready + 1] = readyTask(ctx, name, attempt + 1, 'compensate', retryAt)
     return true, nil
   end
-  moveTask(ctx, name, 'compensation_failed')
-  taskSet(ctx, name, 'endedAt', ctx.now)
+  moveTask(ctx, name, 'compensation_failed', 'endedAt', ctx.now)
   clearDeadline(ctx, name)
   redis.call('HSET', ctx.meta, 'compfailed', '1')
   return false, continueCompensation(ctx, ready)

@@ -14,8 +14,7 @@ local function runContextFromBase(base, deadlinesKey, statsKey, runId, now, queu
   return runContext(key, key .. ':tasks', key .. ':results', deadlinesKey, statsKey, runId, now, queuedTimeoutMs)
 end
 
+-- The queued timeout is read on first use (queuedTimeout in includes/tasks).
 local function runContextFromKeys(runId, now)
-  local ctx = runContext(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], runId, now, 0)
-  ctx.qto = tonumber(redis.call('HGET', KEYS[1], 'qto') or '0')
-  return ctx
+  return runContext(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], runId, now, nil)
 end

@@ -14,6 +14,17 @@ local function taskGet(ctx, name, field)
   return value
 end
 
+-- Reads several fields of a task with one HMGET into the cache (fields already cached are skipped).
+local function taskPrefetch(ctx, name, ...)
+  local missing = {}
+  for _, field in ipairs({ ... }) do
+    if ctx.cache[name .. ':' .. field] == nil then missing[#missing + 1] = name .. ':' .. field end
+  end
+  if #missing == 0 then return end
+  local values = redis.call('HMGET', ctx.tasks, unpack(missing))
+  for i, key in ipairs(missing) do ctx.cache[key] = values[i] end
+end
+
 -- taskSet(ctx, name, field1, value1, field2, value2, ...)
 local function taskSet(ctx, name, ...)
   local pairsList = { ... }
@@ -34,19 +45,20 @@ end
 
 local COUNTED_STATES = { pending = true, queued = true, running = true, completed = true, failed = true }
 
+-- Queued tasks are counted by priority only (`queued:<priority>`; readers sum them).
 local function bumpStats(ctx, state, priority, delta)
   if not COUNTED_STATES[state] then return end
-  redis.call('HINCRBY', ctx.stats, state, delta)
-  if state == 'queued' then redis.call('HINCRBY', ctx.stats, 'queued:' .. priority, delta) end
+  redis.call('HINCRBY', ctx.stats, state == 'queued' and ('queued:' .. priority) or state, delta)
 end
 
 -- The one place a task changes state: checks the model table, keeps stats and run counters exact.
-local function moveTask(ctx, name, to)
+-- Further field/value pairs are written by the same HSET.
+local function moveTask(ctx, name, to, ...)
   local from = taskGet(ctx, name, 'state')
   if not canMoveTask(from, to) then
     error('illegal task transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. '/' .. name .. ')')
   end
-  taskSet(ctx, name, 'state', to)
+  taskSet(ctx, name, 'state', to, ...)
   if from == to then return end
   local priority = taskGet(ctx, name, 'priority')
   bumpStats(ctx, from, priority, -1)
@@ -64,6 +76,12 @@ local function moveRun(ctx, to)
   end
   redis.call('HSET', ctx.meta, 'status', to)
   if to ~= 'compensating' then redis.call('HSET', ctx.meta, 'endedAt', ctx.now) end
+end
+
+-- How long a queued task may wait (the run's `qto`), read once per call and only when needed.
+local function queuedTimeout(ctx)
+  if ctx.qto == nil then ctx.qto = tonumber(redis.call('HGET', ctx.meta, 'qto') or '0') end
+  return ctx.qto
 end
 
 local function setDeadline(ctx, name, at)
