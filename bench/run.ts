@@ -4,6 +4,7 @@
  *
  *   npm run bench                 # full run
  *   BENCH_SCALE=0.2 npm run bench # quicker, smaller figures
+ *   BENCH_ROUNDS=5 npm run bench  # more throughput rounds (median reported)
  */
 import { Redis } from 'ioredis';
 import { bullFlow, bullPlain } from './bullmq-bench.js';
@@ -26,25 +27,43 @@ console.log(`Event bus (${fmt(events)} events, no subscribers)`);
 line('events/s published, batches of 100', fmt(publish.batched));
 line('events/s published, 200 concurrent single-event publishers', fmt(publish.concurrent));
 
-const runs = Math.round(300 * scale);
-console.log(`\nThroughput: ${fmt(runs)} runs of a 1 -> ${FAN} -> 1 DAG of no-op tasks, all started at once`);
-const results: Record<number, { ours: number; flow: number }> = {};
+const runs = Math.round(1000 * scale);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+console.log(
+  `\nThroughput: ${fmt(runs)} runs of a 1 -> ${FAN} -> 1 DAG of no-op tasks, all started at once` +
+    `\n(after a warm-up of both systems; median of ${rounds} interleaved rounds, ratio range in brackets)`,
+);
 for (const slots of [10, 100]) {
-  const ours = await fanThroughput(url, slots, runs, admin);
-  const flow = await bullFlow(url, slots, runs, admin);
-  const plain = await bullPlain(url, slots, runs * 11, admin);
-  results[slots] = { ours: ours.tasksPerSec, flow: flow.jobsPerSec };
+  // Warm-up: JIT, connections, Redis Functions loaded; not reported.
+  await fanThroughput(url, slots, Math.ceil(runs / 5), admin);
+  await bullFlow(url, slots, Math.ceil(runs / 5), admin);
+  const ours: Awaited<ReturnType<typeof fanThroughput>>[] = [];
+  const flow: Awaited<ReturnType<typeof bullFlow>>[] = [];
+  const plain: Awaited<ReturnType<typeof bullPlain>>[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ours.push(await fanThroughput(url, slots, runs, admin));
+    flow.push(await bullFlow(url, slots, runs, admin));
+    plain.push(await bullPlain(url, slots, runs * 11, admin));
+  }
+  const ratios = ours.map((o, i) => o.tasksPerSec / flow[i]!.jobsPerSec);
+  const oursRate = median(ours.map((o) => o.tasksPerSec));
+  const flowRate = median(flow.map((f) => f.jobsPerSec));
+  const last = ours.at(-1)!;
   console.log(`  ${slots} concurrent slots`);
-  line('  waooaw tasks/s (with every lifecycle event published)', fmt(ours.tasksPerSec));
-  line('  BullMQ FlowProducer (parent + 10 children) jobs/s', fmt(flow.jobsPerSec));
-  line('  BullMQ plain no-op jobs/s', fmt(plain.jobsPerSec));
-  line('  waooaw / BullMQ flow', `${(ours.tasksPerSec / flow.jobsPerSec).toFixed(2)}x`);
-  line('  waooaw Redis round trips per task (client side, all)', ours.roundTripsPerTask.toFixed(2));
-  line('  ... of which metrics (cluster-wide, in Redis)', ours.metricsRoundTripsPerTask.toFixed(3));
-  line('  waooaw Redis commands per task (server side)', ours.commandsPerTask.toFixed(2));
+  line('  waooaw tasks/s (with every lifecycle event published)', fmt(oursRate));
+  line('  BullMQ FlowProducer (parent + 10 children) jobs/s', fmt(flowRate));
+  line('  BullMQ plain no-op jobs/s', fmt(median(plain.map((p) => p.jobsPerSec))));
+  line(
+    '  waooaw / BullMQ flow',
+    `${median(ratios).toFixed(2)}x [${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}]`,
+  );
+  line('  waooaw Redis round trips per task (client side, all)', last.roundTripsPerTask.toFixed(2));
+  line('  ... of which metrics (cluster-wide, in Redis)', last.metricsRoundTripsPerTask.toFixed(3));
+  line('  waooaw Redis commands per task (server side)', last.commandsPerTask.toFixed(2));
   line(
     '  BullMQ Redis commands per job (flow / plain)',
-    `${flow.commandsPerJob.toFixed(2)} / ${plain.commandsPerJob.toFixed(2)}`,
+    `${flow.at(-1)!.commandsPerJob.toFixed(2)} / ${plain.at(-1)!.commandsPerJob.toFixed(2)}`,
   );
 }
 

@@ -47,11 +47,11 @@ export function createInvokeHandler(
   gauge: InvocationGauge,
   logger: Logger,
 ): InvokeHandler {
-  return async (invocation): Promise<InvokeOutcome> => {
+  return async (invocation, hooks): Promise<InvokeOutcome> => {
     gauge.begin();
     try {
       return invocation.kind === 'task'
-        ? await orchestrator.handleTask(invocation)
+        ? await orchestrator.handleTask(invocation, hooks)
         : await bus.handleDelivery(invocation);
     } catch (error) {
       logger.error('invocation failed', { kind: invocation.kind, error: String(error) });

@@ -292,7 +292,7 @@ export class EventBus {
     logged: LoggedEvent[],
     replay?: { replayId: string; only?: string | undefined },
   ): Promise<number> {
-    const subs = await this.subscriptions.all();
+    const subs = this.subscriptions.current() ?? (await this.subscriptions.all());
     const envelopes: Envelope[] = [];
     for (const { event, receivedAt } of logged) {
       for (const sub of subs) {

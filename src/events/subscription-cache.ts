@@ -41,6 +41,11 @@ export class SubscriptionCache {
     return this.snapshot.subs;
   }
 
+  /** The list when it is fresh (no store check due), else undefined: the hot path skips an await. */
+  current(): CompiledSubscription[] | undefined {
+    return this.clock() - this.snapshot.checkedAt < this.ttlMs ? this.snapshot.subs : undefined;
+  }
+
   async get(id: string): Promise<SubscriptionRecord | undefined> {
     await this.refresh();
     const found = this.snapshot.byId.get(id);

@@ -13,6 +13,8 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import { TRACER_NAME } from './attributes.js';
@@ -79,9 +81,26 @@ export interface SpanOptions {
   links?: Link[];
 }
 
+let tracerProvider: TracerProvider | undefined;
+let tracer: Tracer | undefined;
+
+/**
+ * waooaw's tracer, fetched again only when the global provider changes. Without an SDK,
+ * `getTracer` builds a new proxy tracer on every call (the proxy still delegates once an SDK
+ * registers, so keeping it is safe).
+ */
+function waooawTracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (provider !== tracerProvider || !tracer) {
+    tracerProvider = provider;
+    tracer = provider.getTracer(TRACER_NAME);
+  }
+  return tracer;
+}
+
 /** Starts a span under `parent` and returns it with the context it is the current span of. */
 export function startSpan(name: string, options: SpanOptions): { span: Span; ctx: Context } {
-  const span = trace.getTracer(TRACER_NAME).startSpan(
+  const span = waooawTracer().startSpan(
     name,
     {
       kind: options.kind ?? SpanKind.INTERNAL,

@@ -64,7 +64,17 @@ export type InvokeOutcome =
   /** A crash-like failure: the transport may deliver the same invocation again later. */
   | { status: 'retry'; error: string; delayMs?: number };
 
-export type InvokeHandler = (invocation: Invocation) => Promise<InvokeOutcome>;
+/** What a dispatching transport offers the handler of one invocation. */
+export interface InvokeHooks {
+  /**
+   * The invocation's own work is done; what is left (recording its outcome) needs no slot. The
+   * dispatcher starts its next invocation at once, so that one's first store call travels with
+   * this one's last instead of a round trip later. The acknowledgement still waits for the outcome.
+   */
+  releaseSlot(): void;
+}
+
+export type InvokeHandler = (invocation: Invocation, hooks?: InvokeHooks) => Promise<InvokeOutcome>;
 
 /**
  * The Transport port: push-shaped, because QStash is. `enqueue` now; later the invocation

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { registerOrchestrationSchemas } from '../../src/bridge/event-schemas.js';
+import { SchemaRegistry, validateEnvelope } from '../../src/events/index.js';
 import { createEvent, defineTask, defineWorkflow, trigger } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { waitFor } from '../support/wait.js';
@@ -16,9 +18,49 @@ const chain = defineWorkflow({
 
 const echo = defineTask('echo', {}, async (ctx) => ({ echoed: ctx.input }));
 
+// What task code sees of its context: the documented fields (spreadable), nothing of the engine.
+const inspect = defineTask('inspect', {}, async (ctx) => {
+  ctx.logger.info('inspecting');
+  return {
+    keys: Object.keys(ctx).sort(),
+    signalAborted: ctx.signal.aborted,
+    idempotencyKey: ctx.idempotencyKey,
+    taskName: ctx.taskName,
+    attempt: ctx.attempt,
+  };
+});
+
 describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend) => {
   let handle: AppHandle | undefined;
   let ns = '';
+
+  it('gives task code its context fields as a plain object', async () => {
+    ns = newNamespace();
+    handle = await startApp(backend, ns, [inspect]);
+    const { runId } = await handle.app.orchestrator.startRun({ workflow: 'inspect', input: { x: 1 } });
+    const run = await waitFor(async () => {
+      const view = await handle?.app.orchestrator.getRun(runId);
+      return view?.status === 'completed' ? view : undefined;
+    }, 'inspect run completed');
+    expect(run.tasks[0]?.result).toEqual({
+      keys: [
+        'attempt',
+        'deps',
+        'idempotencyKey',
+        'input',
+        'logger',
+        'meta',
+        'runId',
+        'signal',
+        'taskName',
+        'workflow',
+      ],
+      signalAborted: false,
+      idempotencyKey: `${runId}:inspect`,
+      taskName: 'inspect',
+      attempt: 1,
+    });
+  });
 
   afterEach(async () => {
     await handle?.stop();
@@ -63,6 +105,15 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
         expect(e.correlationid).toBe(trigger.id);
         expect((e.data as { trigger_event_id: string }).trigger_event_id).toBe(trigger.id);
       }
+    }
+    // Every lifecycle event is a valid CloudEvent whose data matches its published schema.
+    const schemas = registerOrchestrationSchemas(new SchemaRegistry());
+    const lifecycle = recorder.events.filter((e) => e.type.startsWith('orchestration.'));
+    expect(lifecycle.length).toBeGreaterThanOrEqual(10);
+    for (const e of lifecycle) {
+      expect(validateEnvelope(JSON.parse(JSON.stringify(e))).ok, e.type).toBe(true);
+      expect(schemas.validate(e).ok, e.type).toBe(true);
+      expect(e).toMatchObject({ specversion: '1.0', source: '/waooaw/orchestrator', subject: runId });
     }
   });
 

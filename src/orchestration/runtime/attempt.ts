@@ -3,10 +3,11 @@ import { ATTR } from '../../observability/attributes.js';
 import { attemptSpan } from '../../observability/run-tracing.js';
 import { injectContext, inSpan, recordFailure } from '../../observability/tracing.js';
 import type { LeaseResult } from '../../store/index.js';
-import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
-import { RunCancelledError, serializeError, TaskTimeoutError } from '../errors.js';
+import type { Envelope, InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
+import { serializeError, TaskTimeoutError } from '../errors.js';
 import { nextRetry } from '../retry.js';
 import type { TaskDefinition } from '../workflow.js';
+import { AttemptAbort } from './attempt-abort.js';
 import type { OrchestratorConfig } from './config.js';
 import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
 import type { RunEffects } from './run-effects.js';
@@ -14,7 +15,7 @@ import type { RunEffects } from './run-effects.js';
 type Leased = Extract<LeaseResult, { ok: true }>;
 
 /** Attempts running in this process, by run, so a cancellation can abort them. */
-export type LocalAttempts = Map<string, Set<AbortController>>;
+export type LocalAttempts = Map<string, Set<AttemptAbort>>;
 
 /**
  * Runs one task attempt (or one compensation attempt): lease, run the code under a timeout,
@@ -27,10 +28,11 @@ export function runAttempt(
   local: LocalAttempts,
   invocation: TaskInvocation,
   background?: BackgroundWork,
+  hooks?: InvokeHooks,
 ): Promise<InvokeOutcome> {
   const { name, options } = attemptSpan(invocation, config.workerId);
   return inSpan(name, options, (span, ctx) =>
-    attempt(config, effects, local, invocation, span, ctx, background),
+    attempt(config, effects, local, invocation, span, ctx, background, hooks),
   );
 }
 
@@ -42,6 +44,7 @@ async function attempt(
   span: Span,
   ctx: TraceContext,
   background: BackgroundWork | undefined,
+  hooks: InvokeHooks | undefined,
 ): Promise<InvokeOutcome> {
   const { store, registry, clock, workerId, logger } = config;
   const workflow = registry.get(invocation.workflow);
@@ -86,6 +89,8 @@ async function attempt(
   }
 
   const outcome = await execute(config, definition, ref, lease, timeoutMs, local);
+  // The task code is done: its slot may take the next invocation while the outcome is recorded.
+  hooks?.releaseSlot();
   const endedAt = clock();
   if (!outcome.ok) recordFailure(span, outcome.error);
   if (outcome.ok) {
@@ -167,10 +172,10 @@ async function execute(
   timeoutMs: number,
   local: LocalAttempts,
 ): Promise<Outcome> {
-  const controller = new AbortController();
-  const running = local.get(ref.runId) ?? new Set<AbortController>();
-  local.set(ref.runId, running.add(controller));
-  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(ref.task, timeoutMs)), timeoutMs);
+  const abort = new AttemptAbort();
+  const running = local.get(ref.runId) ?? new Set<AttemptAbort>();
+  local.set(ref.runId, running.add(abort));
+  const timer = setTimeout(() => abort.abort(new TaskTimeoutError(ref.task, timeoutMs)), timeoutMs);
   try {
     const ctx = {
       input: lease.input,
@@ -186,31 +191,22 @@ async function execute(
         attempt: ref.attempt,
         phase: ref.phase,
       }),
-      signal: controller.signal,
+      signal: abort.signal,
       meta: lease.meta,
     };
     const body =
       ref.phase === 'execute'
         ? Promise.resolve().then(() => definition.run(ctx))
         : Promise.resolve().then(() => definition.compensate?.({ ...ctx, result: lease.result }));
-    const value = await Promise.race([body, aborted(controller.signal)]);
+    const value = await Promise.race([body, abort.aborted]);
     return { ok: true, value: value === undefined ? null : value };
   } catch (error) {
     return { ok: false, error };
   } finally {
     clearTimeout(timer);
-    running.delete(controller);
+    running.delete(abort);
     if (running.size === 0) local.delete(ref.runId);
   }
-}
-
-/** Rejects with the abort reason (a timeout or a cancellation) when the signal fires. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason ?? new RunCancelledError('aborted')), {
-      once: true,
-    });
-  });
 }
 
 function target(ref: AttemptRef): {

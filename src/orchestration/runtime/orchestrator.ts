@@ -3,7 +3,7 @@ import { ATTR, SPANS } from '../../observability/attributes.js';
 import { triggerSpanOptions } from '../../observability/run-tracing.js';
 import { injectContext, inSpan } from '../../observability/tracing.js';
 import type { Priority, RunMeta, RunView } from '../../store/index.js';
-import type { InvokeOutcome, TaskInvocation } from '../../transport/index.js';
+import type { InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
@@ -97,10 +97,10 @@ export class Orchestrator {
   }
 
   /** The invoke handler for task invocations. Never throws: a store failure asks the transport to retry. */
-  async handleTask(invocation: TaskInvocation): Promise<InvokeOutcome> {
+  async handleTask(invocation: TaskInvocation, hooks?: InvokeHooks): Promise<InvokeOutcome> {
     try {
       const background = this.config.detachLifecycleEvents ? this.background : undefined;
-      return await runAttempt(this.config, this.effects, this.local, invocation, background);
+      return await runAttempt(this.config, this.effects, this.local, invocation, background, hooks);
     } catch (error) {
       this.config.logger.error('attempt failed to record', { ...invocation, error: String(error) });
       return { status: 'retry', error: String(error) };
@@ -172,8 +172,7 @@ export class Orchestrator {
     const now = this.config.clock();
     const result = await this.config.store.cancelRun({ runId, now, ...(reason ? { reason } : {}) });
     if (!result.ok) return { ok: false, ...(result.reason ? { reason: result.reason } : {}) };
-    for (const controller of this.local.get(runId) ?? [])
-      controller.abort(new RunCancelledError(runId, reason));
+    for (const attempt of this.local.get(runId) ?? []) attempt.abort(new RunCancelledError(runId, reason));
     if (result.run) {
       const calls = new ListenerCalls(this.config.listener);
       calls.emit('runChanged', { ...result.run, runId, endedAt: now });

@@ -40,7 +40,10 @@ interface Nack {
  * in-flight deadline is due.
  */
 export class RedisDispatcher {
+  /** Slots in use: handlers whose own work is running. */
   private inFlight = 0;
+  /** Invocations started and not settled yet (a released slot may still be recording its outcome). */
+  private unsettled = 0;
   /** Claimed, not yet started (prefetched): in flight in Redis, waiting here for a slot. */
   private buffer: { item: ClaimedItem; claimedAt: number }[] = [];
   private acks: string[] = [];
@@ -102,7 +105,7 @@ export class RedisDispatcher {
       const nacks = this.nacks.splice(0);
       const followUps = this.followUps.splice(0);
       if (want === 0 && acks.length === 0 && nacks.length === 0 && followUps.length === 0) {
-        if (this.stopping && this.inFlight === 0) return;
+        if (this.stopping && this.unsettled === 0) return;
         await this.signal.wait();
         continue;
       }
@@ -124,7 +127,7 @@ export class RedisDispatcher {
       this.options.onError(failed);
       failures += 1;
       // Draining against an unreachable Redis: give up; unsettled items return after their deadline.
-      if (this.stopping && this.inFlight === 0 && failures >= 3) return;
+      if (this.stopping && this.unsettled === 0 && failures >= 3) return;
       await sleep(Math.min(50 * 2 ** failures, 2_000)).done;
     }
   }
@@ -212,8 +215,22 @@ export class RedisDispatcher {
       return;
     }
     this.inFlight += 1;
-    void invokeSafely(() => this.handler(invocation)).then((outcome) => {
+    this.unsettled += 1;
+    let released = false;
+    const releaseSlot = () => {
+      if (released) return;
+      released = true;
       this.inFlight -= 1;
+      this.fill();
+      // Nothing buffered for the freed slot: claim in the next turn rather than at the settle.
+      if (this.buffer.length === 0) this.signal.fire();
+    };
+    void invokeSafely(() => this.handler(invocation, { releaseSlot })).then((outcome) => {
+      this.unsettled -= 1;
+      if (!released) {
+        released = true;
+        this.inFlight -= 1;
+      }
       if (outcome.status === 'ack') {
         if (outcome.followUps && outcome.followUps.length > 0) this.followUps.push(...outcome.followUps);
         this.acks.push(item.id);
