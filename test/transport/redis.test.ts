@@ -209,6 +209,39 @@ describe('RedisTransport', () => {
     await transport.stop();
   });
 
+  it('starts the next invocation once a handler released its slot, and acks only when it settles', async () => {
+    const transport = backend.makeRedis({ concurrency: 1, prefetch: 1 });
+    await transport.enqueue([envelope('r-0'), envelope('r-1')]);
+    const recording = gate();
+    const started: string[] = [];
+    const settled: string[] = [];
+    await transport.start(async (invocation, hooks) => {
+      const task = (invocation as { task: string }).task;
+      started.push(task);
+      if (task === 'r-0') {
+        // The task code is done; recording its outcome goes on without holding the only slot.
+        hooks?.releaseSlot();
+        hooks?.releaseSlot();
+        await recording.opened;
+      }
+      settled.push(task);
+      return { status: 'ack' };
+    });
+    await waitFor(() => settled.includes('r-1'));
+    expect(started).toEqual(['r-0', 'r-1']);
+    expect(settled).toEqual(['r-1']);
+    // r-0 is not acknowledged yet: still in flight in Redis.
+    expect((await transport.stats()).inFlight).toBe(1);
+    // Stopping waits for the unsettled invocation, then acknowledges it.
+    const stopping = transport.stop();
+    await sleep(20);
+    expect(settled).toEqual(['r-1']);
+    recording.open();
+    await stopping;
+    expect(settled).toEqual(['r-1', 'r-0']);
+    expect(await transport.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+  });
+
   it('hands prefetched invocations back when it stops, so another dispatcher runs them', async () => {
     const first = backend.makeRedis({ concurrency: 1, prefetch: 3 });
     await first.enqueue(Array.from({ length: 4 }, (_, i) => envelope(`h-${i}`)));
