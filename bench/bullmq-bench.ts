@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { deleteKeys, redisCommandCount, sleep } from './stats.js';
@@ -19,7 +19,7 @@ export async function bullFlow(
   runs: number,
   admin: Redis,
 ): Promise<BullThroughput> {
-  const prefix = `bench-bull-${randomUUID()}`;
+  const prefix = `bq${randomBytes(4).toString('hex')}`;
   const queueName = 'fan';
   const conn = connection(url);
   const flows = new FlowProducer({ connection: conn, prefix });
@@ -72,7 +72,7 @@ export async function bullPlain(
   jobs: number,
   admin: Redis,
 ): Promise<BullThroughput> {
-  const prefix = `bench-bull-${randomUUID()}`;
+  const prefix = `bq${randomBytes(4).toString('hex')}`;
   const queue = new Queue('plain', { connection: connection(url), prefix });
   let completed = 0;
   const worker = new Worker('plain', async () => 0, {

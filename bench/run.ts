@@ -70,7 +70,9 @@ for (const slots of [10, 100]) {
 const rate = 500;
 const seconds = Math.max(2, Math.round(10 * scale));
 const latency = await steadyLatency(url, 100, rate, seconds);
-console.log(`\nLatency at a steady ${rate} runs/s for ${seconds} s (A -> B -> C, 100 slots)`);
+console.log(
+  `\nLatency at a steady ${rate} runs/s for ${seconds} s, after 2 s of warm-up (A -> B -> C, 100 slots)`,
+);
 line(
   'runs completed / achieved publish rate',
   `${fmt(latency.runs)} / ${fmt(latency.achievedRunsPerSec)} runs/s`,
