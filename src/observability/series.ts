@@ -30,10 +30,51 @@ export interface MetricsSnapshot {
 
 const byName = new Map<string, (typeof METRICS)[MetricKey]>(Object.values(METRICS).map((m) => [m.name, m]));
 
+/** Field names already built, per metric and label values: the hot path updates a few series often. */
+const fields = new Map<string, string>();
+const FIELD_CACHE_LIMIT = 10_000;
+
 /** `metric[label values]`: the declared labels in declared order (a missing one is ""). */
 export function seriesField(metric: MetricKey, labels: Labels = {}): string {
   const { name, labels: names } = METRICS[metric];
-  return `${name}${JSON.stringify(names.map((n) => labels[n] ?? ''))}`;
+  // Length-prefixed values: no two label sets make the same key, whatever characters they hold.
+  let key: string = metric;
+  for (const n of names) {
+    const value = labels[n] ?? '';
+    key += `|${value.length}:${value}`;
+  }
+  let field = fields.get(key);
+  if (field === undefined) {
+    field = `${name}${JSON.stringify(names.map((n) => labels[n] ?? ''))}`;
+    // Label values are bounded in practice (types, workflows, tasks); the cap keeps a flood of
+    // distinct ones from growing the cache for good.
+    if (fields.size >= FIELD_CACHE_LIMIT) fields.clear();
+    fields.set(key, field);
+  }
+  return field;
+}
+
+interface HistogramCells {
+  buckets: string[];
+  sum: string;
+  count: string;
+}
+
+const cellNames = new Map<string, HistogramCells>();
+
+/** The cell fields of a histogram series (`<series>#<bucket>`, `#sum`, `#count`), built once. */
+function histogramCells(series: string): HistogramCells {
+  let cells = cellNames.get(series);
+  if (!cells) {
+    cells = {
+      buckets: Array.from({ length: LATENCY_BUCKETS.length + 1 }, (_, i) => `${series}#${i}`),
+      sum: `${series}#sum`,
+      count: `${series}#count`,
+    };
+    if (cellNames.size >= FIELD_CACHE_LIMIT) cellNames.clear();
+    cellNames.set(series, cells);
+  }
+  return cells;
 }
 
 /** The bucket an observation falls in: the first upper bound it does not exceed, else `+Inf`. */
@@ -55,10 +96,10 @@ export class SeriesTable {
   }
 
   observe(metric: MetricKey, value: number, labels: Labels | undefined): void {
-    const series = seriesField(metric, labels);
-    add(this.histograms, `${series}#${bucketIndex(value)}`, 1);
-    add(this.histograms, `${series}#sum`, value);
-    add(this.histograms, `${series}#count`, 1);
+    const cells = histogramCells(seriesField(metric, labels));
+    add(this.histograms, cells.buckets[bucketIndex(value)]!, 1);
+    add(this.histograms, cells.sum, value);
+    add(this.histograms, cells.count, 1);
     this.updates++;
   }
 
