@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { deleteKeys, redisCommandCount, sleep } from './stats.js';
+import { deleteKeys, MEASUREMENT_COMMANDS, redisCommandCount, sleep, startCpuMeter } from './stats.js';
 
 const connection = (url: string) => new Redis(url, { maxRetriesPerRequest: null });
 
@@ -10,6 +10,9 @@ export interface BullThroughput {
   seconds: number;
   jobsPerSec: number;
   commandsPerJob: number;
+  /** CPU microseconds per job: this process, and the Redis server. */
+  nodeCpuPerJob: number;
+  redisCpuPerJob: number;
 }
 
 /** BullMQ's equivalent of a fan-in: a FlowProducer parent with 10 no-op children, `runs` times. */
@@ -35,6 +38,7 @@ export async function bullFlow(
   });
   try {
     const c0 = await redisCommandCount(admin);
+    const cpu = await startCpuMeter(admin);
     const t0 = performance.now();
     const adds = [];
     for (let r = 0; r < runs; r++) {
@@ -50,12 +54,15 @@ export async function bullFlow(
     void worker.run();
     while (parents < runs) await sleep(2);
     const seconds = (performance.now() - t0) / 1000;
+    const used = await cpu();
     const jobs = runs * 11;
     return {
       jobs,
       seconds,
       jobsPerSec: jobs / seconds,
-      commandsPerJob: ((await redisCommandCount(admin)) - c0) / jobs,
+      commandsPerJob: ((await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS) / jobs,
+      nodeCpuPerJob: used.nodeUs / jobs,
+      redisCpuPerJob: used.redisUs / jobs,
     };
   } finally {
     await worker.close();
@@ -86,6 +93,7 @@ export async function bullPlain(
   });
   try {
     const c0 = await redisCommandCount(admin);
+    const cpu = await startCpuMeter(admin);
     const t0 = performance.now();
     for (let i = 0; i < jobs; i += 1000) {
       await queue.addBulk(
@@ -95,11 +103,14 @@ export async function bullPlain(
     void worker.run();
     while (completed < jobs) await sleep(2);
     const seconds = (performance.now() - t0) / 1000;
+    const used = await cpu();
     return {
       jobs,
       seconds,
       jobsPerSec: jobs / seconds,
-      commandsPerJob: ((await redisCommandCount(admin)) - c0) / jobs,
+      commandsPerJob: ((await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS) / jobs,
+      nodeCpuPerJob: used.nodeUs / jobs,
+      redisCpuPerJob: used.redisUs / jobs,
     };
   } finally {
     await worker.close();

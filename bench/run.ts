@@ -65,6 +65,15 @@ for (const slots of [10, 100]) {
     '  BullMQ Redis commands per job (flow / plain)',
     `${flow.at(-1)!.commandsPerJob.toFixed(2)} / ${plain.at(-1)!.commandsPerJob.toFixed(2)}`,
   );
+  const us = (values: number[]) => `${fmt(median(values))} µs`;
+  line(
+    '  CPU per task, Node / Redis (waooaw)',
+    `${us(ours.map((o) => o.nodeCpuPerTask))} / ${us(ours.map((o) => o.redisCpuPerTask))}`,
+  );
+  line(
+    '  CPU per job, Node / Redis (BullMQ flow)',
+    `${us(flow.map((f) => f.nodeCpuPerJob))} / ${us(flow.map((f) => f.redisCpuPerJob))}`,
+  );
 }
 
 const rate = 500;

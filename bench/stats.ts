@@ -21,6 +21,31 @@ export const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** CPU seconds Redis has used (server-wide, user + system, from INFO cpu). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
+
+/**
+ * Measures CPU spent between start and stop: this process (every thread: JS, GC, I/O) and the Redis
+ * server. On a machine whose cores are all busy, these explain the throughput figures.
+ */
+export async function startCpuMeter(
+  redis: Redis,
+): Promise<() => Promise<{ nodeUs: number; redisUs: number }>> {
+  const node0 = process.cpuUsage();
+  const redis0 = await redisCpuSeconds(redis);
+  return async () => {
+    const node = process.cpuUsage(node0);
+    return { nodeUs: node.user + node.system, redisUs: ((await redisCpuSeconds(redis)) - redis0) * 1e6 };
+  };
+}
+
+/** The INFO calls a measured run makes between its two command counts (commandstats, cpu, cpu). */
+export const MEASUREMENT_COMMANDS = 3;
+
 /** Total commands Redis has executed (server-wide, from INFO commandstats). */
 export async function redisCommandCount(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');

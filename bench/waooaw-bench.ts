@@ -12,7 +12,14 @@ import {
 } from '../src/index.js';
 import { RedisMetrics } from '../src/observability/index.js';
 import { RecordingMetrics } from './recording-metrics.js';
-import { deleteKeys, redisCommandCount, sleep, summary } from './stats.js';
+import {
+  deleteKeys,
+  MEASUREMENT_COMMANDS,
+  redisCommandCount,
+  sleep,
+  startCpuMeter,
+  summary,
+} from './stats.js';
 
 export const FAN = 10;
 
@@ -105,6 +112,9 @@ export interface Throughput {
   roundTripsPerTask: number;
   metricsRoundTripsPerTask: number;
   commandsPerTask: number;
+  /** CPU microseconds per task: this process, and the Redis server. */
+  nodeCpuPerTask: number;
+  redisCpuPerTask: number;
 }
 
 /** Starts `runs` 1 -> 10 -> 1 runs at once and waits for all of them. */
@@ -120,12 +130,14 @@ export async function fanThroughput(
     const rt0 = h.roundTrips();
     const m0 = h.metricsRoundTrips();
     const c0 = await redisCommandCount(admin);
+    const cpu = await startCpuMeter(admin);
     const t0 = performance.now();
     for (let i = 0; i < events.length; i += 500) await h.app.publish(events.slice(i, i + 500));
     while (h.done.size < runs) await sleep(2);
     const seconds = (performance.now() - t0) / 1000;
+    const used = await cpu();
     const tasks = runs * (FAN + 2);
-    const commands = (await redisCommandCount(admin)) - c0 - 1;
+    const commands = (await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS;
     return {
       tasks,
       seconds,
@@ -133,6 +145,8 @@ export async function fanThroughput(
       roundTripsPerTask: (h.roundTrips() - rt0) / tasks,
       metricsRoundTripsPerTask: (h.metricsRoundTrips() - m0) / tasks,
       commandsPerTask: commands / tasks,
+      nodeCpuPerTask: used.nodeUs / tasks,
+      redisCpuPerTask: used.redisUs / tasks,
     };
   } finally {
     await h.stop();
