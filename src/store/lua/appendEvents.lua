@@ -18,16 +18,19 @@ if last then
   local lastMs = tonumber(string.match(last[1], '^(%d+)'))
   if lastMs > ms then ms = lastMs end
 end
+-- Formatted once: a number passed to a command is printed with "%.17g" on every call.
+local idSpec = string.format('%d-*', ms)
 local ids = {}
 for i = 5, #ARGV, 3 do
   local fresh = true
   if window > 0 and ARGV[i + 1] ~= '' then
-    fresh = redis.call('SET', ARGV[4] .. ARGV[i + 1], '1', 'NX', 'PX', window) ~= false
+    fresh = redis.call('SET', ARGV[4] .. ARGV[i + 1], '1', 'NX', 'PX', ARGV[3]) ~= false
   end
   if fresh then
-    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-*', ms),
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], idSpec,
       'type', ARGV[i], 'event', ARGV[i + 2], 'at', ARGV[1])
-    ids[#ids + 1] = cjson.encode(id)
+    -- Stream ids are digits and a dash: nothing to escape.
+    ids[#ids + 1] = '"' .. id .. '"'
   else
     ids[#ids + 1] = '""'
   end
