@@ -54,13 +54,6 @@ export async function redisCommandCount(redis: Redis): Promise<number> {
   return total;
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { deleteKeys } from '../test/support/redis.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redis } from '../integration/backends.js';
 import { freePort } from '../support/net.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -130,7 +131,7 @@ describe('the Node entry (npm start)', () => {
   });
 
   it('on Redis it needs a token, serves with it, and drains on SIGTERM', async () => {
-    ns = `test-${randomUUID()}:`;
+    ns = newPrefix();
     const refused = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
       env: {
         ...process.env,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import {
   type AnyWorkflow,
@@ -16,8 +15,9 @@ import {
   type Waooaw,
   type WaooawOptions,
 } from '../../src/index.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export interface Parts {
   store: Store;
@@ -78,12 +78,7 @@ export const redis: Backend = {
   },
   async cleanup(ns) {
     const client = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${ns}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeys(client, ns);
     client.disconnect();
   },
 };
@@ -128,6 +123,4 @@ export async function startApp(
   };
 }
 
-export function newNamespace(): string {
-  return `test-${randomUUID()}:`;
-}
+export const newNamespace = newPrefix;

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BackgroundWork, ListenerCalls } from '../../src/orchestration/runtime/lifecycle.js';
+import { gate } from '../support/wait.js';
 
 const ref = { runId: 'r', workflow: 'w', task: 't', attempt: 1, phase: 'execute' as const, meta: {} };
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => {
-    open = r;
-  });
-  return { open, opened };
-}
 
 describe('ListenerCalls', () => {
   it('in detached mode acknowledges before lifecycle events, but never before a critical call', async () => {

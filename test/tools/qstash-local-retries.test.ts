@@ -104,7 +104,7 @@ describe('qstash-local retries, failure callback and DLQ', () => {
       retries: 1,
       retryDelay: '3600000',
     });
-    await waitFor(() => local.dest.on(path).length === 2, 10_000, 'the retry Retry-After asked for');
+    await waitFor(() => local.dest.on(path).length === 2, 'the retry Retry-After asked for');
     const [first, second] = local.dest.on(path);
     expect(second?.headers['upstash-retried']).toBe('1');
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);

@@ -115,7 +115,7 @@ describe('RedisTransport', () => {
     await waitFor(async () => {
       const s = await one.stats();
       return deliveries.size === 200 && s.queued + s.delayed + s.inFlight === 0;
-    }, 15_000);
+    }, 'every invocation delivered once and the queues empty');
     expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
     expect(byTransport[0]! + byTransport[1]!).toBe(200);
     expect(byTransport[0]).toBeGreaterThan(0);

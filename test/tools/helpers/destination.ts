@@ -52,19 +52,4 @@ export async function startDestination() {
   };
 }
 
-type Falsy = false | 0 | '' | null | undefined;
-
-/** Poll until `check` returns a truthy value, and return it; fail after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | Falsy | Promise<T | Falsy>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor } from '../../support/wait.js';

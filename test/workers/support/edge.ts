@@ -5,11 +5,11 @@ import { afterAll, beforeAll } from 'vitest';
 import { type RunningQStashLocal, startQStashLocal } from '../../../tools/qstash-local/server.js';
 import { type RunningUpstashRest, startUpstashRest } from '../../../tools/upstash-rest/server.js';
 import { freePort } from '../../support/net.js';
+import { deleteKeys, keysUnder, newPrefix, REDIS_URL } from '../../support/redis.js';
 import { bundlePath } from './build.js';
 import { type Control, startControl } from './control.js';
 import { startCountingProxy } from './counting-proxy.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 export const API_TOKEN = 'workers-test-token-0123456789';
 const COMPATIBILITY_DATE = '2026-04-20';
 
@@ -39,7 +39,7 @@ export interface Edge {
  * server, and the bundled Worker (`entry`) in workerd, all on random ports under one key prefix.
  */
 export function useEdge(entry = 'test/workers/worker-under-test.ts'): Edge {
-  const prefix = `test-${randomUUID()}:`;
+  const prefix = newPrefix();
   const signingKeys = { current: `sig_current_${randomUUID()}`, next: `sig_next_${randomUUID()}` };
   const qstashToken = `qstash-${randomUUID()}`;
   const restToken = `rest-${randomUUID()}`;
@@ -57,16 +57,7 @@ export function useEdge(entry = 'test/workers/worker-under-test.ts'): Edge {
         ...init,
         headers: { authorization: `Bearer ${API_TOKEN}`, ...(init.headers as Record<string, string>) },
       }),
-    async keys() {
-      const found: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        found.push(...batch);
-      } while (cursor !== '0');
-      return found.sort();
-    },
+    keys: () => keysUnder(redis, prefix),
   } as Edge;
 
   beforeAll(async () => {
@@ -116,8 +107,7 @@ export function useEdge(entry = 'test/workers/worker-under-test.ts'): Edge {
     await proxy?.close();
     await rest?.close();
     await edge.control?.close();
-    const keys = await edge.keys();
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, prefix);
     redis.disconnect();
   });
 
