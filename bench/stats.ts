@@ -54,6 +54,6 @@ export async function redisCommandCount(redis: Redis): Promise<number> {
   return total;
 }
 
-export { deleteKeys } from '../test/support/redis.js';
+export { deleteKeys } from '../tools/shared/redis-keys.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -27,6 +27,33 @@ export function defaultRetryDelayMs(deliveries: number): number {
   return Math.min(100 * 2 ** Math.max(deliveries - 1, 0), 10_000);
 }
 
+/**
+ * After a handler answered `retry` on its `deliveries`-th delivery: the delay before the next one,
+ * or undefined when the invocation has used them all and is dropped.
+ */
+export function redeliveryDelay(
+  options: RedeliveryOptions,
+  deliveries: number,
+  requestedDelayMs: number | undefined,
+): number | undefined {
+  if (deliveries >= 1 + (options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES)) return undefined;
+  const delay = requestedDelayMs ?? (options.retryDelayMs ?? defaultRetryDelayMs)(deliveries);
+  return Math.max(0, Math.ceil(delay));
+}
+
+/** Tells `onDropped` about a dropped invocation. A hook that throws is reported, never rethrown. */
+export function reportDropped(
+  options: RedeliveryOptions,
+  dropped: DroppedInvocation,
+  onError: (error: unknown) => void,
+): void {
+  try {
+    options.onDropped?.(dropped);
+  } catch (error) {
+    onError(error);
+  }
+}
+
 /** Runs the handler and turns a throw into a `retry` outcome: a crash is not an answer. */
 export async function invokeSafely(run: () => Promise<InvokeOutcome>): Promise<InvokeOutcome> {
   try {

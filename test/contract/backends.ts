@@ -3,7 +3,8 @@ import { MemoryStore } from '../../src/store/memory/index.js';
 import { fromIoredis, fromUpstash, RedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startUpstashRest } from '../../tools/upstash-rest/server.js';
-import { REDIS_URL, redisNamespace } from './redis-namespace.js';
+import { REDIS_URL } from '../support/redis.js';
+import { redisNamespace } from './redis-namespace.js';
 
 export interface BackendOptions {
   shards?: number;

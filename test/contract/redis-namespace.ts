@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 
-export { REDIS_URL };
-
 /** A fresh key prefix on the shared test Redis, and a cleanup that deletes only keys under it. */
 export function redisNamespace(): { prefix: string; redis: Redis; cleanup(): Promise<void> } {
   const prefix = newPrefix();

@@ -4,12 +4,13 @@ import { consumers, workflows } from '../../examples/index.js';
 import { finishedRuns } from '../../examples/result-consumer.js';
 import { trialJournal } from '../../examples/trial-provisioning.js';
 import { createEvent } from '../../src/index.js';
-import { type AppHandle, newNamespace, redis, startApp } from '../integration/backends.js';
+import { type AppHandle, redis, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 describe('bundled examples on Redis', () => {
-  const ns = newNamespace();
+  const ns = newPrefix();
   const recorder = new EventRecorder();
   let handle: AppHandle;
 

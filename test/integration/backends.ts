@@ -15,9 +15,7 @@ import {
   type Waooaw,
   type WaooawOptions,
 } from '../../src/index.js';
-import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
-
-export { REDIS_URL };
+import { deleteKeys, REDIS_URL } from '../support/redis.js';
 
 export interface Parts {
   store: Store;
@@ -122,5 +120,3 @@ export async function startApp(
     },
   };
 }
-
-export const newNamespace = newPrefix;

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEvent, defineWorkflow, trigger } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from './backends.js';
+import { type AppHandle, BACKENDS, startApp } from './backends.js';
 
 /** Tracks how many attempts of each group run at once. */
 class Overlap {
@@ -43,7 +44,7 @@ describe.each(BACKENDS)('concurrency limits on $name', (backend) => {
   });
 
   it('never runs more attempts of a task than its limit, per key when it has one', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     overlap.peak.clear();
     const recorder = new EventRecorder();
     handle = await startApp(backend, ns, [limited], [recorder.consumer('orchestration.workflow.*')]);

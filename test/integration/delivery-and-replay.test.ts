@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow, SIGNATURE_HEADER, verifyDelivery } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from './backends.js';
+import { type AppHandle, BACKENDS, startApp } from './backends.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const switches = { broken: true };
@@ -47,7 +48,7 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
   const recorder = new EventRecorder();
 
   async function start(): Promise<AppHandle> {
-    ns = newNamespace();
+    ns = newPrefix();
     recorder.events.length = 0;
     handle = await startApp(backend, ns, [fragile], [recorder.consumer()], { signingSecret: SECRET });
     return handle;

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow, NonRetriableError } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from './backends.js';
+import { type AppHandle, BACKENDS, startApp } from './backends.js';
 
 const fast = { baseDelayMs: 5, maxDelayMs: 10 };
 
@@ -67,7 +68,7 @@ describe.each(BACKENDS)('failures on $name', (backend) => {
   const recorder = new EventRecorder();
 
   async function start(): Promise<AppHandle> {
-    ns = newNamespace();
+    ns = newPrefix();
     recorder.events.length = 0;
     Object.assign(control, {
       failuresBeforeSuccess: 0,

@@ -4,8 +4,9 @@ import { registerOrchestrationSchemas } from '../../src/bridge/event-schemas.js'
 import { SchemaRegistry, validateEnvelope } from '../../src/events/index.js';
 import { createEvent, defineTask, defineWorkflow, trigger } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from './backends.js';
+import { type AppHandle, BACKENDS, startApp } from './backends.js';
 
 const chain = defineWorkflow({
   name: 'chain',
@@ -35,7 +36,7 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
   let ns = '';
 
   it('gives task code its context fields as a plain object', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     handle = await startApp(backend, ns, [inspect]);
     const { runId } = await handle.app.orchestrator.startRun({ workflow: 'inspect', input: { x: 1 } });
     const run = await waitFor(async () => {
@@ -68,7 +69,7 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
   });
 
   it('runs a declared trigger through A -> B -> C and publishes every lifecycle event in order', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     const recorder = new EventRecorder();
     handle = await startApp(backend, ns, [chain, echo], [recorder.consumer()]);
     const trigger = createEvent({ type: 'test.chain.requested', source: '/test', data: { n: 4 } });
@@ -118,7 +119,7 @@ describe.each(BACKENDS)('event -> workflow -> result events on $name', (backend)
   });
 
   it('runs a single task from orchestration.task.trigger and reports its result', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     const recorder = new EventRecorder();
     handle = await startApp(backend, ns, [chain, echo], [recorder.consumer()]);
     await handle.app.publish(

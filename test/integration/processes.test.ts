@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, newNamespace, REDIS_URL, redis, startApp } from './backends.js';
+import { type AppHandle, redis, startApp } from './backends.js';
 import { sharedWorkflows } from './fixtures/shared-workflows.js';
 
 const FIXTURE = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
@@ -51,7 +52,7 @@ describe('real worker processes on Redis', () => {
   });
 
   it('two worker processes share the work and never run the same task twice', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     const [w1, w2] = await Promise.all([spawnWorker(ns, 'work'), spawnWorker(ns, 'work')]);
     children.push(w1.child, w2.child);
     // The test process only publishes: its app is never started, so it runs nothing.
@@ -82,7 +83,7 @@ describe('real worker processes on Redis', () => {
   });
 
   it('a worker killed with SIGKILL mid-task loses nothing: another process finishes the run after the lease expires', async () => {
-    ns = newNamespace();
+    ns = newPrefix();
     const doomed = await spawnWorker(ns, 'hang');
     children.push(doomed.child);
     const recorder = new EventRecorder();

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEvent, defineTask, defineWorkflow, EventValidationError, trigger } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from './backends.js';
+import { type AppHandle, BACKENDS, startApp } from './backends.js';
 
 const executions: string[] = [];
 const gate = { open: Promise.resolve(), release: () => {} };
@@ -46,7 +47,7 @@ describe.each(BACKENDS)('triggers on $name', (backend) => {
   const recorder = new EventRecorder();
 
   async function start(): Promise<AppHandle> {
-    ns = newNamespace();
+    ns = newPrefix();
     recorder.events.length = 0;
     executions.length = 0;
     handle = await startApp(backend, ns, [order, blocking, once], [recorder.consumer()]);

@@ -4,8 +4,9 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow } from '../../src/index.js';
 import { ATTR, SPANS } from '../../src/observability/attributes.js';
-import { embedded, newNamespace, startApp } from '../integration/backends.js';
+import { embedded, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { idOf, parentOf, registerTestTracing, type TestTracing } from './trace-setup.js';
 
@@ -62,7 +63,7 @@ describe('OTLP/HTTP export', () => {
   });
 
   it('delivers spans as OTLP JSON with the parent span ids intact', async () => {
-    const ns = newNamespace();
+    const ns = newPrefix();
     const recorder = new EventRecorder();
     const handle = await startApp(embedded, ns, [pair], [recorder.consumer()]);
     try {

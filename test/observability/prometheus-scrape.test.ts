@@ -15,9 +15,10 @@ import { createEvent, defineWorkflow, fromIoredis } from '../../src/index.js';
 import { createMetrics, metricsEndpoint } from '../../src/observability/create-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/observability/prometheus.js';
 import { requireTool } from '../infra/tools.js';
-import { type AppHandle, newNamespace, REDIS_URL, redis, startApp } from '../integration/backends.js';
+import { type AppHandle, redis, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { freePort } from '../support/net.js';
+import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 interface Sample {
@@ -104,7 +105,7 @@ describe('a real Prometheus scraping two replicas on one Redis', () => {
   let handle: AppHandle | undefined;
 
   it('sees the counters a run changed, the same on both replicas', async () => {
-    const prefix = newNamespace();
+    const prefix = newPrefix();
     cleanups.push(() => redis.cleanup(prefix));
     const adapters = [0, 1].map(() => fromIoredis(new Redis(REDIS_URL, { maxRetriesPerRequest: 3 })));
     cleanups.push(async () => {

@@ -10,8 +10,9 @@ import { processMetrics } from '../../src/observability/process-metrics.js';
 import { renderPrometheus } from '../../src/observability/prometheus.js';
 import { bucketIndex, SeriesTable } from '../../src/observability/series.js';
 import { run } from '../infra/tools.js';
-import { type AppHandle, embedded, newNamespace, startApp } from '../integration/backends.js';
+import { type AppHandle, embedded, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 /** `promtool check metrics` over the text; fails with its findings (and names the package if missing). */
@@ -125,7 +126,7 @@ const shop = defineWorkflow({ name: 'shop', triggers: [{ type: 'test.shop' }] })
 
 describe('GET /metrics of an embedded app', () => {
   let handle: AppHandle | undefined;
-  const ns = newNamespace();
+  const ns = newPrefix();
   afterEach(async () => {
     await handle?.stop();
     await embedded.cleanup(ns);

@@ -4,8 +4,9 @@ import { createEvent, defineWorkflow, fromIoredis, type RedisClientAdapter } fro
 import { createMetrics } from '../../src/observability/create-metrics.js';
 import { metricsKeys } from '../../src/observability/metrics-keys.js';
 import { RedisMetrics } from '../../src/observability/redis-metrics.js';
-import { type AppHandle, newNamespace, REDIS_URL, redis, startApp } from '../integration/backends.js';
+import { type AppHandle, redis, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const clients: RedisClientAdapter[] = [];
@@ -18,7 +19,7 @@ function client(): RedisClientAdapter {
 }
 
 function ns(): string {
-  const n = newNamespace();
+  const n = newPrefix();
   namespaces.push(n);
   return n;
 }
@@ -139,7 +140,7 @@ const steady = defineWorkflow({ name: 'steady', triggers: [{ type: 'test.steady'
 
 describe('what metrics cost on Redis', () => {
   let handle: AppHandle | undefined;
-  const prefix = newNamespace();
+  const prefix = newPrefix();
   afterEach(async () => {
     await handle?.stop();
     await redis.cleanup(prefix);

@@ -3,8 +3,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow, NonRetriableError } from '../../src/index.js';
 import { ATTR, SPANS } from '../../src/observability/attributes.js';
-import { type AppHandle, BACKENDS, newNamespace, startApp } from '../integration/backends.js';
+import { type AppHandle, BACKENDS, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { idOf, parentOf, registerTestTracing } from './trace-setup.js';
 
@@ -39,7 +40,7 @@ describe.each(BACKENDS)('one trace from the trigger event to the last result on 
   beforeEach(async () => {
     calls = 0;
     recorder.events.length = 0;
-    ns = newNamespace();
+    ns = newPrefix();
     handle = await startApp(backend, ns, [traced, undo], [recorder.consumer()]);
     tracing.exporter.reset();
   });

@@ -10,7 +10,8 @@ import type { LuaScript } from '../../src/store/lua/script.js';
 import { fromIoredis, fromUpstash, RedisStore } from '../../src/store/redis/index.js';
 import { decodeReply } from '../../src/store/redis/reply.js';
 import { runId, runInput, T0, task } from '../contract/fixtures.js';
-import { REDIS_URL, redisNamespace } from '../contract/redis-namespace.js';
+import { redisNamespace } from '../contract/redis-namespace.js';
+import { REDIS_URL } from '../support/redis.js';
 
 const LUA_DIR = join(import.meta.dirname, '..', '..', 'src', 'store', 'lua');
 

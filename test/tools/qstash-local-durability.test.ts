@@ -11,10 +11,11 @@ import { qstashKeys } from '../../tools/qstash-local/keys.js';
 import { createMessage } from '../../tools/qstash-local/message.js';
 import { startQStashLocal } from '../../tools/qstash-local/server.js';
 import { QStashStore } from '../../tools/qstash-local/store.js';
-import { startDestination, waitFor } from './helpers/destination.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+import { startDestination } from './helpers/destination.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `test-${randomUUID()}:`;
+const prefix = newPrefix();
 const admin = new Redis(REDIS_URL);
 let dest: Awaited<ReturnType<typeof startDestination>>;
 
@@ -24,8 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dest.close();
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(...keys);
+  await deleteKeys(admin, prefix);
   admin.disconnect();
 });
 

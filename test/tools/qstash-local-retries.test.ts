@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type Received, startDestination, waitFor } from './helpers/destination.js';
+import { waitFor } from '../support/wait.js';
+import { type Received, startDestination } from './helpers/destination.js';
 import { useQStashLocal } from './helpers/qstash-fixture.js';
 
 const local = useQStashLocal();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Receiver } from '@upstash/qstash';
 import { describe, expect, it } from 'vitest';
-import { type Received, waitFor } from './helpers/destination.js';
+import { waitFor } from '../support/wait.js';
+import type { Received } from './helpers/destination.js';
 import { useQStashLocal } from './helpers/qstash-fixture.js';
 
 const local = useQStashLocal();

@@ -3,10 +3,10 @@ import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningUpstashRest, startUpstashRest } from '../../tools/upstash-rest/server.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const TOKEN = `token-${randomUUID()}`;
-const prefix = `test-${randomUUID()}:`;
+const prefix = newPrefix();
 const k = (name: string) => `${prefix}${name}`;
 
 let rest: RunningUpstashRest;
@@ -18,8 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rest.close();
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(...keys);
+  await deleteKeys(admin, prefix);
   admin.disconnect();
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DroppedInvocation, Invocation, InvokeOutcome, Transport } from '../../src/transport/index.js';
+import { gate, sleep, waitFor } from '../support/wait.js';
 import { envelope, nameOf } from './helpers/invocations.js';
-import { gate, sleep, waitFor } from './helpers/wait.js';
 
 export interface ContractOptions {
   concurrency?: number;
@@ -216,6 +216,29 @@ export function transportContract(label: string, newBackend: () => Backend): voi
       await waitFor(() => dropped.length === 1);
       expect(seen.count('poison')).toBe(3);
       expect(dropped[0]).toMatchObject({ deliveries: 3, error: 'always', invocation: { task: 'poison' } });
+    });
+
+    it('keeps working when the onDropped hook throws', async () => {
+      let calls = 0;
+      const { transport } = backend.make({
+        maxRedeliveries: 0,
+        onDropped: () => {
+          calls += 1;
+          throw new Error('hook failed');
+        },
+      });
+      const seen = recorder();
+      await transport.start(async (inv) => {
+        seen.record(inv);
+        return (inv as { task: string }).task === 'poison'
+          ? { status: 'retry', error: 'x', delayMs: 0 }
+          : ack;
+      });
+      await transport.enqueue([envelope('poison')]);
+      await waitFor(() => calls === 1);
+      await transport.enqueue([envelope('after')]);
+      await waitFor(() => seen.count('after') === 1);
+      expect(seen.count('poison')).toBe(1);
     });
 
     it('stop() takes no new work and resolves once in-flight handlers finish', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Clock, InProcessTransport } from '../../src/transport/index.js';
+import { waitFor } from '../support/wait.js';
 import { type Backend, type ContractOptions, transportContract } from './contract.js';
 import { envelope, nameOf } from './helpers/invocations.js';
-import { waitFor } from './helpers/wait.js';
 
 function inProcessBackend(): Backend {
   const made: InProcessTransport[] = [];

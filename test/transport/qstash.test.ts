@@ -8,7 +8,8 @@ import {
   QStashTransport,
   type TaskInvocation,
 } from '../../src/transport/index.js';
-import { type Received, waitFor } from '../tools/helpers/destination.js';
+import { waitFor } from '../support/wait.js';
+import type { Received } from '../tools/helpers/destination.js';
 import { useQStashLocal } from '../tools/helpers/qstash-fixture.js';
 
 const local = useQStashLocal();

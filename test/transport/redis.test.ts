@@ -8,10 +8,11 @@ import {
   TransportScriptError,
 } from '../../src/transport/index.js';
 import { ScriptRunner } from '../../src/transport/redis/script-runner.js';
+import { deleteKeys, newPrefix } from '../support/redis.js';
+import { gate, sleep, waitFor } from '../support/wait.js';
 import { type Backend, type ContractOptions, transportContract } from './contract.js';
 import { envelope, nameOf } from './helpers/invocations.js';
-import { connect, deleteKeys, newPrefix } from './helpers/redis.js';
-import { gate, sleep, waitFor } from './helpers/wait.js';
+import { connect } from './helpers/redis.js';
 
 /** Transports sharing one fresh prefix; teardown stops them and deletes that prefix's keys. */
 function redisBackend(): Backend & {

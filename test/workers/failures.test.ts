@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import { useEdge } from './support/edge.js';
 import { getRun, trigger, waitForRun } from './support/runs.js';
-import { waitFor } from './support/wait.js';
 
 const edge = useEdge();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import { useEdge } from './support/edge.js';
 import { trigger, waitForRun } from './support/runs.js';
-import { waitFor } from './support/wait.js';
 
 // The production entry (functions/worker.ts, bundled examples) exactly as `npm run build:worker` builds it.
 const edge = useEdge('functions/worker.ts');

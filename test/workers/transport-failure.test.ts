@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QStashTransport } from '../../src/transport/qstash/index.js';
+import { waitFor } from '../support/wait.js';
 import { useEdge } from './support/edge.js';
-import { waitFor } from './support/wait.js';
 
 const edge = useEdge();
 

@@ -1,10 +1,5 @@
 import { PRIORITY_RANK } from '../../store/index.js';
-import {
-  DEFAULT_MAX_REDELIVERIES,
-  defaultRetryDelayMs,
-  invokeSafely,
-  type RedeliveryOptions,
-} from '../redelivery.js';
+import { invokeSafely, type RedeliveryOptions, redeliveryDelay, reportDropped } from '../redelivery.js';
 import type { Envelope, Invocation, InvokeHandler, InvokeOutcome, Transport } from '../types.js';
 import { type Clock, realClock } from './clock.js';
 import { Heap } from './heap.js';
@@ -153,10 +148,9 @@ export class InProcessTransport implements Transport {
     }
     this.inFlight -= 1;
     if (item.flowKey !== undefined) this.releaseFlowSlot(item.flowKey);
-    const maxDeliveries = 1 + (this.options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES);
-    if (outcome.status === 'retry' && item.deliveries < maxDeliveries) {
-      const retryDelay = this.options.retryDelayMs ?? defaultRetryDelayMs;
-      const delay = Math.max(0, outcome.delayMs ?? retryDelay(item.deliveries));
+    const delay =
+      outcome.status === 'retry' ? redeliveryDelay(this.options, item.deliveries, outcome.delayMs) : undefined;
+    if (delay !== undefined) {
       item.dueAt = this.clock.now() + delay;
       if (delay > 0) this.delayed.push(item);
       else this.ready.push(item);
@@ -164,11 +158,9 @@ export class InProcessTransport implements Transport {
     } else {
       if (item.dedupId !== undefined) this.pendingDedupIds.delete(item.dedupId);
       if (outcome.status === 'retry') {
-        this.options.onDropped?.({
-          invocation: item.invocation,
-          deliveries: item.deliveries,
-          error: outcome.error,
-        });
+        const dropped = { invocation: item.invocation, deliveries: item.deliveries, error: outcome.error };
+        // A hook that throws must not take the process down from inside a settle.
+        reportDropped(this.options, dropped, (error) => console.error('onDropped hook failed', error));
       }
     }
     if (this.inFlight === 0) {

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_MAX_REDELIVERIES,
-  defaultRetryDelayMs,
   invokeSafely,
   type RedeliveryOptions,
+  redeliveryDelay,
+  reportDropped,
 } from '../redelivery.js';
 import { Signal, sleep } from '../signal.js';
 import type { Envelope, Invocation, InvokeHandler } from '../types.js';
@@ -221,9 +222,11 @@ export class RedisDispatcher {
       if (released) return;
       released = true;
       this.inFlight -= 1;
+      // The slot was the last free one and nothing is buffered: the loop claims for no one while
+      // every slot is busy, so wake it. Otherwise it is already claiming for the free slots.
+      const wasFull = this.inFlight + 1 === this.options.concurrency;
       this.fill();
-      // Nothing buffered for the freed slot: claim in the next turn rather than at the settle.
-      if (this.buffer.length === 0) this.signal.fire();
+      if (wasFull && this.buffer.length === 0) this.signal.fire();
     };
     void invokeSafely(() => this.handler(invocation, { releaseSlot })).then((outcome) => {
       this.unsettled -= 1;
@@ -234,15 +237,10 @@ export class RedisDispatcher {
       if (outcome.status === 'ack') {
         if (outcome.followUps && outcome.followUps.length > 0) this.followUps.push(...outcome.followUps);
         this.acks.push(item.id);
-      } else if (item.deliveries >= this.maxDeliveries) {
-        this.drop(item, invocation, outcome.error);
       } else {
-        const retryDelay = this.options.retryDelayMs ?? defaultRetryDelayMs;
-        this.nacks.push({
-          id: item.id,
-          deliveries: item.deliveries,
-          delayMs: Math.max(0, Math.ceil(outcome.delayMs ?? retryDelay(item.deliveries))),
-        });
+        const delayMs = redeliveryDelay(this.options, item.deliveries, outcome.delayMs);
+        if (delayMs === undefined) this.drop(item, invocation, outcome.error);
+        else this.nacks.push({ id: item.id, deliveries: item.deliveries, delayMs });
       }
       this.fill();
       this.signal.fire();
@@ -252,11 +250,7 @@ export class RedisDispatcher {
   private drop(item: ClaimedItem, invocation: unknown, error: string): void {
     this.acks.push(item.id);
     this.signal.fire();
-    try {
-      this.options.onDropped?.({ invocation, deliveries: item.deliveries, error });
-    } catch (hookError) {
-      this.options.onError(hookError);
-    }
+    reportDropped(this.options, { invocation, deliveries: item.deliveries, error }, this.options.onError);
   }
 
   /** Nothing claimable: sleep until a wake token, a local settle, or the next due time. */

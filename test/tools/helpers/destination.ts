@@ -51,5 +51,3 @@ export async function startDestination() {
       }),
   };
 }
-
-export { waitFor } from '../../support/wait.js';

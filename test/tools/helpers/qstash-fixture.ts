@@ -3,9 +3,8 @@ import { Client, Receiver } from '@upstash/qstash';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningQStashLocal, startQStashLocal } from '../../../tools/qstash-local/server.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../../support/redis.js';
 import { type Received, startDestination } from './destination.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * One qstash-local server per test file, on its own `test-<uuid>:` prefix, with its own token and
@@ -13,7 +12,7 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
  * Registers the hooks that start it and delete the file's keys afterwards.
  */
 export function useQStashLocal() {
-  const prefix = `test-${randomUUID()}:`;
+  const prefix = newPrefix();
   const token = `token-${randomUUID()}`;
   const currentSigningKey = `sig_current_${randomUUID()}`;
   const nextSigningKey = `sig_next_${randomUUID()}`;
@@ -56,8 +55,7 @@ export function useQStashLocal() {
   afterAll(async () => {
     await fixture.qstash.close();
     await fixture.dest.close();
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
+    await deleteKeys(admin, prefix);
     admin.disconnect();
   });
 

@@ -1,6 +1,4 @@
 import { Redis } from 'ioredis';
 import { REDIS_URL } from '../../support/redis.js';
 
-export { deleteKeys, newPrefix } from '../../support/redis.js';
-
 export const connect = () => new Redis(REDIS_URL, { lazyConnect: false });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { runIdFor } from '../../../src/orchestration/runtime/run-id.js';
+import { waitFor } from '../../support/wait.js';
 import type { Edge } from './edge.js';
-import { waitFor } from './wait.js';
 
 export interface RunView {
   runId: string;

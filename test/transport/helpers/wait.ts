@@ -1,1 +1,0 @@
-export { gate, sleep, waitFor } from '../../support/wait.js';
