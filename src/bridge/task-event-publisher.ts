@@ -1,4 +1,4 @@
-import type { CloudEvent, EventBus } from '../events/index.js';
+import { createEvent, type EventBus } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type {
@@ -158,19 +158,23 @@ export class TaskEventPublisher implements LifecycleListener {
     type: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    // Built field by field rather than by createEvent: attributes are correct by construction, and
-    // this runs three times per task (same attributes, same order as createEvent gives).
-    const event: Record<string, unknown> = { type, source: this.source, subject: runId, data };
-    if (meta.correlationid) event.correlationid = meta.correlationid;
-    if (meta.trigger_event_id) event.causationid = meta.trigger_event_id;
-    if (meta.traceparent) event.traceparent = meta.traceparent;
-    if (meta.tracestate) event.tracestate = meta.tracestate;
-    event.specversion = '1.0';
-    event.id = crypto.randomUUID();
-    event.time = iso(this.options.clock());
-    event.datacontenttype = 'application/json';
+    // Undefined attributes are dropped by createEvent: no conditional spreads on this path (three
+    // events per task).
+    const event = createEvent(
+      {
+        type,
+        source: this.source,
+        subject: runId,
+        data,
+        correlationid: meta.correlationid || undefined,
+        causationid: meta.trigger_event_id || undefined,
+        traceparent: meta.traceparent || undefined,
+        tracestate: meta.tracestate || undefined,
+      },
+      { clock: this.options.clock, validate: false },
+    );
     try {
-      await this.options.bus.publish(event as unknown as CloudEvent, { trusted: true });
+      await this.options.bus.publish(event, { trusted: true });
     } catch (error) {
       this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
       throw error;

@@ -1,4 +1,4 @@
-import { type CloudEvent, validateEnvelope } from './envelope.js';
+import { type CloudEvent, DEFAULT_DATA_CONTENT_TYPE, validateEnvelope } from './envelope.js';
 import type { Issue } from './issues.js';
 
 /** What a producer supplies; the builder fills the rest. */
@@ -53,16 +53,19 @@ export function createEvent<TData = unknown>(
   input: CreateEventInput<TData>,
   { clock = Date.now, generateId = () => crypto.randomUUID(), validate = true }: CreateEventOptions = {},
 ): CloudEvent<TData> {
-  const { extensions, time, ...attributes } = input;
-  const draft: Record<string, unknown> = { ...extensions };
-  for (const [name, value] of Object.entries(attributes)) {
+  // A plain loop, no rest object or entry arrays: the orchestrator builds three events per task.
+  const draft: Record<string, unknown> = input.extensions ? { ...input.extensions } : {};
+  for (const name in input) {
+    if (name === 'extensions' || name === 'time') continue;
+    const value = input[name as keyof CreateEventInput<TData>];
     if (value !== undefined) draft[name] = value;
   }
+  const { time } = input;
   draft.specversion = '1.0';
   draft.id = input.id ?? generateId();
   draft.time =
     time === undefined ? new Date(clock()).toISOString() : time instanceof Date ? time.toISOString() : time;
-  draft.datacontenttype = input.datacontenttype ?? 'application/json';
+  draft.datacontenttype = input.datacontenttype ?? DEFAULT_DATA_CONTENT_TYPE;
   if (!validate) return draft as unknown as CloudEvent<TData>;
   const result = validateEnvelope(draft);
   if (!result.ok) throw new InvalidEventError(result.issues);

@@ -28,7 +28,14 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 export const requiredFieldMessages: z.core.$ZodErrorMap = (issue) =>
   issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
 
-/** Converts zod issues, with paths joined under `prefix`. */
+/** Converts zod issues, with paths joined under `prefix`; an unknown key is named by its own path. */
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): Issue[] {
-  return issues.map((issue) => ({ path: formatPath(issue.path, prefix), message: issue.message }));
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: formatPath([...issue.path, key], prefix),
+          message: 'unknown field',
+        }))
+      : [{ path: formatPath(issue.path, prefix), message: issue.message }],
+  );
 }

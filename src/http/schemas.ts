@@ -3,10 +3,10 @@
  * OpenAPI document (`GET /openapi.json`), so the two cannot drift apart.
  */
 import { z } from '@hono/zod-openapi';
+import { EVENT_TYPE_PATTERN } from '../events/attribute-formats.js';
 import { isRfc3339 } from '../events/index.js';
 import { PRIORITIES, RUN_STATES, TASK_STATES } from '../store/index.js';
 
-const EVENT_TYPE = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 const nonEmpty = z.string().min(1, 'must not be empty');
 
 export const IssueSchema = z
@@ -32,7 +32,7 @@ export const CloudEventSchema = z
     specversion: z.literal('1.0'),
     id: nonEmpty,
     source: nonEmpty,
-    type: z.string().regex(EVENT_TYPE).openapi({ example: 'orders.created' }),
+    type: z.string().regex(EVENT_TYPE_PATTERN).openapi({ example: 'orders.created' }),
     time: z.string().optional(),
     subject: z.string().optional(),
     datacontenttype: z.string().optional(),
@@ -253,7 +253,7 @@ export const ReplayRequestSchema = z
   .strictObject({
     from: instant.optional(),
     to: instant.optional(),
-    types: z.array(z.string().regex(EVENT_TYPE, 'must be a dotted event type')).min(1).optional(),
+    types: z.array(z.string().regex(EVENT_TYPE_PATTERN, 'must be a dotted event type')).min(1).optional(),
     subscriptionId: nonEmpty.optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   })
@@ -269,7 +269,7 @@ export const EventLogQuerySchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(EVENT_TYPE, 'must be a dotted event type')))
+    .pipe(z.array(z.string().regex(EVENT_TYPE_PATTERN, 'must be a dotted event type')))
     .optional(),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),

@@ -1,33 +1,8 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Issue } from '../events/index.js';
+import { fromZodIssues, requiredFieldMessages } from '../events/issues.js';
 import { badRequest, ProblemError, problemResponse } from './problem.js';
-
-/** Joins a zod path the way the events part does: `target.url`, `types[1]`. */
-function formatPath(path: readonly PropertyKey[], prefix: string): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-/** "required" for a missing field, rather than "expected string, received undefined". */
-const requiredMessages: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
-
-/** zod issues as `{ path, message }`; an unknown key is named by its own path. */
-export function toIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): Issue[] {
-  return issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          path: formatPath([...issue.path, key], prefix),
-          message: 'unknown field',
-        }))
-      : [{ path: formatPath(issue.path, prefix), message: issue.message }],
-  );
-}
 
 /** Parses `value` with `schema`; issues name each bad field ("required" for a missing one). */
 export function check<S extends z.ZodType>(
@@ -35,10 +10,10 @@ export function check<S extends z.ZodType>(
   value: unknown,
   prefix = '',
 ): { ok: true; data: z.output<S> } | { ok: false; issues: Issue[] } {
-  const result = schema.safeParse(value, { error: requiredMessages });
+  const result = schema.safeParse(value, { error: requiredFieldMessages });
   return result.success
     ? { ok: true, data: result.data }
-    : { ok: false, issues: toIssues(result.error.issues, prefix) };
+    : { ok: false, issues: fromZodIssues(result.error.issues, prefix) };
 }
 
 /**

@@ -149,7 +149,9 @@ export class InProcessTransport implements Transport {
     this.inFlight -= 1;
     if (item.flowKey !== undefined) this.releaseFlowSlot(item.flowKey);
     const delay =
-      outcome.status === 'retry' ? redeliveryDelay(this.options, item.deliveries, outcome.delayMs) : undefined;
+      outcome.status === 'retry'
+        ? redeliveryDelay(this.options, item.deliveries, outcome.delayMs)
+        : undefined;
     if (delay !== undefined) {
       item.dueAt = this.clock.now() + delay;
       if (delay > 0) this.delayed.push(item);
