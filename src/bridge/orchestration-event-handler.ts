@@ -60,22 +60,19 @@ export class OrchestrationEventHandler {
 
   /** Target handlers for the bus: generic triggers, declared workflow triggers and task targets. */
   targets(): { handler: TargetHandler; workflow: TargetHandler; task: TargetHandler } {
-    return {
-      handler: (event, ctx) => this.start(event, ctx),
-      workflow: (event, ctx) => {
-        const target = ctx.subscription.target;
-        return this.start(event, ctx, target.kind === 'workflow' ? target.workflow : undefined);
-      },
-      task: (event, ctx) => {
-        const target = ctx.subscription.target;
-        return this.start(event, ctx, target.kind === 'task' ? target.task : undefined);
-      },
+    // A workflow or task target names what to start; the generic triggers name it in their data.
+    const named: TargetHandler = (event, ctx) => {
+      const target = ctx.subscription.target;
+      const name =
+        target.kind === 'workflow' ? target.workflow : target.kind === 'task' ? target.task : undefined;
+      return this.start(event, ctx, name);
     };
+    return { handler: (event, ctx) => this.start(event, ctx), workflow: named, task: named };
   }
 
-  /** Orders deliveries of a declared trigger by the key it declares (else the event's subject). */
+  /** Orders deliveries of a declared trigger by the key it declares (the bus falls back to `subject`). */
   orderingKey(workflow: string, event: CloudEvent): string | undefined {
-    return this.mapper.orderingKey(event, workflow) ?? (event.subject as string | undefined);
+    return this.mapper.orderingKey(event, workflow);
   }
 
   private async start(event: CloudEvent, ctx: DeliveryContext, workflow?: string): Promise<void> {

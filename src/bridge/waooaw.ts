@@ -107,20 +107,21 @@ export class Waooaw {
     const schemas = registerOrchestrationSchemas(options.schemas ?? new SchemaRegistry());
     const mapper = new EventToTaskMapper(this.registry);
     let events: OrchestrationEventHandler | undefined;
+    // Built once the handler exists (it needs the bus); the bus calls them per delivery.
+    let eventTargets: ReturnType<OrchestrationEventHandler['targets']> | undefined;
     this.bus = new EventBus({
       store: this.store,
       transport: this.transport,
       schemas,
       targets: {
         handler: (event, ctx) => this.runHandler(event, ctx),
-        workflow: (event, ctx) => events!.targets().workflow(event, ctx),
-        task: (event, ctx) => events!.targets().task(event, ctx),
+        workflow: (event, ctx) => eventTargets!.workflow(event, ctx),
+        task: (event, ctx) => eventTargets!.task(event, ctx),
       },
       orderingKey: (sub, event) =>
         sub.target.kind === 'workflow'
           ? events!.orderingKey(sub.target.workflow, event as CloudEvent)
           : undefined,
-      onDeadLetter: () => {},
       clock,
       logger,
       metrics,
@@ -142,6 +143,7 @@ export class Waooaw {
       ...options.orchestrator,
     });
     events = new OrchestrationEventHandler(this.bus, this.orchestrator, mapper, this.registry);
+    eventTargets = events.targets();
     this.events = events;
     this.handlers.set(ORCHESTRATION_HANDLER, events.targets().handler);
     for (const consumer of options.consumers ?? []) this.handlers.set(consumer.id, consumer.handler);

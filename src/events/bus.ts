@@ -68,7 +68,7 @@ export interface EventBusOptions {
   dedupWindowMs?: number;
   /** The ordering key of an event for an ordered subscription. Default: the event's `subject`. */
   orderingKey?: (subscription: SubscriptionRecord, event: StoredCloudEvent) => string | undefined;
-  /** Told about every new DLQ entry (the bridge publishes an alert). */
+  /** Told about every delivery that reaches a DLQ (after the entry is written). */
   onDeadLetter?: (entry: DlqEntry) => void | Promise<void>;
 }
 

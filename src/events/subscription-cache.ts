@@ -47,7 +47,7 @@ export class SubscriptionCache {
   }
 
   async get(id: string): Promise<SubscriptionRecord | undefined> {
-    await this.refresh();
+    if (!this.current()) await this.refresh();
     const found = this.snapshot.byId.get(id);
     if (found) return found.record;
     // A subscription created on another replica a moment ago: look once more, past the TTL.
