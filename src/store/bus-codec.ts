@@ -1,4 +1,4 @@
-import type { DlqEntry, DlqEntryInput, LoggedEvent, StoredCloudEvent, SubscriptionRecord } from './types.js';
+import type { DlqEntry, DlqEntryInput, StoredCloudEvent, SubscriptionRecord } from './types.js';
 
 /**
  * Helpers both backends use for the bus, so ids, order and filters cannot drift apart.
@@ -23,10 +23,6 @@ export function toDlqEntry(id: string, input: DlqEntryInput): DlqEntry {
 /** Subscriptions are listed oldest first (ties by id) whatever order the backend keeps them in. */
 export function sortSubscriptions(subs: SubscriptionRecord[]): SubscriptionRecord[] {
   return subs.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-export function sortEvents(events: LoggedEvent[]): LoggedEvent[] {
-  return events.sort((a, b) => compareSeq(a.seq, b.seq));
 }
 
 /** Default bound of the event log. */

@@ -56,7 +56,23 @@ export function stableHash(text: string): number {
  * const keys = new StoreKeys('waooaw:', 4);
  * keys.run('order-42').meta; // 'waooaw:{runs:3}:run:order-42' (shard depends on the hash)
  */
+function busKeysUnder(base: string): BusKeys {
+  return {
+    events: `${base}events`,
+    subscriptions: `${base}subs`,
+    subscriptionsVersion: `${base}subs:version`,
+    dlq: `${base}dlq`,
+    dlqByTime: `${base}dlq:by-time`,
+    dlqSizes: `${base}dlq:sizes`,
+    dlqSequence: `${base}dlq:seq`,
+    dlqBySubscriptionBase: `${base}dlq:by-sub:`,
+    seenEventBase: `${base}seen:`,
+  };
+}
+
 export class StoreKeys {
+  private busKeys: BusKeys | undefined;
+
   constructor(
     readonly prefix = 'waooaw:',
     readonly shards = 1,
@@ -99,19 +115,10 @@ export class StoreKeys {
     };
   }
 
+  /** The bus keys, built once: every append and delivery asks for them. */
   bus(): BusKeys {
-    const base = `${this.prefix}{bus}:`;
-    return {
-      events: `${base}events`,
-      subscriptions: `${base}subs`,
-      subscriptionsVersion: `${base}subs:version`,
-      dlq: `${base}dlq`,
-      dlqByTime: `${base}dlq:by-time`,
-      dlqSizes: `${base}dlq:sizes`,
-      dlqSequence: `${base}dlq:seq`,
-      dlqBySubscriptionBase: `${base}dlq:by-sub:`,
-      seenEventBase: `${base}seen:`,
-    };
+    this.busKeys ??= busKeysUnder(`${this.prefix}{bus}:`);
+    return this.busKeys;
   }
 
   dlqBySubscription(subscriptionId: string): string {

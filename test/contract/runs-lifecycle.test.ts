@@ -32,6 +32,19 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     expect(await ctx.store.getRun(ended)).toBeUndefined();
   });
 
+  it('deletes each ended run after its own retention, whatever order they ended in', async () => {
+    const long = runId();
+    const short = runId();
+    await ctx.store.createRun({ ...runInput(long, [task('a')]), retentionMs: 60_000 });
+    await ctx.store.createRun({ ...runInput(short, [task('a')]), retentionMs: 50 });
+    await runTask(ctx.store, long, 'a');
+    await runTask(ctx.store, short, 'a');
+    await new Promise((r) => setTimeout(r, 120));
+    await ctx.store.expireLeases({ now: T0 + 120, limit: 10, queuedTimeoutMs: QUEUED_TIMEOUT });
+    expect(await ctx.store.getRun(short)).toBeUndefined();
+    expect((await ctx.store.getRun(long))?.status).toBe('completed');
+  });
+
   it('creates a run once and queues its roots', async () => {
     const id = runId();
     const input = runInput(id, [task('a'), task('b'), task('c', ['a', 'b'])]);

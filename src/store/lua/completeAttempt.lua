@@ -16,7 +16,7 @@ local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 -- A run that does not exist (or expired) has no tasks hash either: the state read says not_found.
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'dependents')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'dependents')
 else
   taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority')
 end
@@ -40,7 +40,9 @@ redis.call('HSET', ctx.results, name, ARGV[5])
 clearDeadline(ctx, name)
 
 local outcome = nil
-local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total')
+local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total', 'qto')
+-- Releasing a dependent queues it: its deadline needs the run's queued timeout, read here for free.
+ctx.qto = tonumber(run[6] or '0')
 if run[1] == 'running' then
   if run[2] == '1' then
     if tonumber(run[3]) == 0 then outcome = settleFailure(ctx, ready) end

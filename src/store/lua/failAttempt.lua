@@ -18,6 +18,11 @@ local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local retryAt = tonumber(ARGV[7])
 -- A run that does not exist (or expired) has no tasks hash either: the state read says not_found.
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
+if phase == 'execute' then
+  taskPrefetch(ctx, name, 'state', 'attempt', 'max', 'priority')
+else
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cmax', 'cleased', 'priority')
+end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
 local ready, skipped = {}, {}

@@ -97,6 +97,16 @@ export class RunsState {
   readonly stats = new StatsCounter();
 }
 
+/**
+ * Schedules a run's deletion, keeping `expiring` sorted by time: runs may have different retentions
+ * (and a caller's clock may step back), so the order of ending is not the order of expiry.
+ */
+function expireAt(state: RunsState, runId: string, at: number): void {
+  let i = state.expiring.length;
+  while (i > 0 && state.expiring[i - 1]!.at > at) i--;
+  state.expiring.splice(i, 0, { runId, at });
+}
+
 /** Deletes ended runs whose retention passed by `now`. */
 export function purgeExpiredRuns(state: RunsState, now: number): void {
   let i = 0;
@@ -145,7 +155,7 @@ export class RunContext {
     if (to !== 'compensating') {
       this.run.endedAt = this.now;
       if (this.run.retentionMs > 0) {
-        this.state.expiring.push({ runId: this.run.runId, at: this.now + this.run.retentionMs });
+        expireAt(this.state, this.run.runId, this.now + this.run.retentionMs);
       }
     }
   }

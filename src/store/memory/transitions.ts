@@ -1,4 +1,4 @@
-import type { Phase, RunState } from '../model.js';
+import type { RunState } from '../model.js';
 import type { ReadyTask, RunOutcome } from '../types.js';
 import type { RunContext } from './run-state.js';
 
@@ -156,8 +156,4 @@ export function failExecution(
     return { willRetry: true, ready: [queueTask(ctx, name, task.attempt + 1, retryAt)], skipped: [] };
   }
   return { willRetry: false, ...failTaskForGood(ctx, name, error) };
-}
-
-export function phaseOf(compensating: boolean): Phase {
-  return compensating ? 'compensate' : 'execute';
 }

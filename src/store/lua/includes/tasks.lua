@@ -60,7 +60,8 @@ local function moveTask(ctx, name, to, ...)
   end
   taskSet(ctx, name, 'state', to, ...)
   if from == to then return end
-  local priority = taskGet(ctx, name, 'priority')
+  -- Only the queued counters are kept by priority.
+  local priority = (from == 'queued' or to == 'queued') and taskGet(ctx, name, 'priority') or nil
   bumpStats(ctx, from, priority, -1)
   bumpStats(ctx, to, priority, 1)
   if from == 'running' then redis.call('HINCRBY', ctx.meta, 'running', -1) end
@@ -74,8 +75,11 @@ local function moveRun(ctx, to)
   if not canMoveRun(from, to) then
     error('illegal run transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. ')')
   end
-  redis.call('HSET', ctx.meta, 'status', to)
-  if to ~= 'compensating' then redis.call('HSET', ctx.meta, 'endedAt', ctx.now) end
+  if to == 'compensating' then
+    redis.call('HSET', ctx.meta, 'status', to)
+  else
+    redis.call('HSET', ctx.meta, 'status', to, 'endedAt', ctx.now)
+  end
 end
 
 -- How long a queued task may wait (the run's `qto`), read once per call and only when needed.
