@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { deleteKeys, MEASUREMENT_COMMANDS, redisCommandCount, sleep, startCpuMeter } from './stats.js';
-
-const connection = (url: string) => new Redis(url, { maxRetriesPerRequest: null });
+import { deleteKeys, type Measured, measure, sleep } from './stats.js';
 
 export interface BullThroughput {
   jobs: number;
@@ -15,6 +13,40 @@ export interface BullThroughput {
   redisCpuPerJob: number;
 }
 
+function perJob(jobs: number, m: Measured<unknown>): BullThroughput {
+  return {
+    jobs,
+    seconds: m.seconds,
+    jobsPerSec: jobs / m.seconds,
+    commandsPerJob: m.commands / jobs,
+    nodeCpuPerJob: m.nodeUs / jobs,
+    redisCpuPerJob: m.redisUs / jobs,
+  };
+}
+
+/**
+ * A BullMQ producer and worker on fresh connections under a fresh prefix. BullMQ does not close
+ * connections it was given, so `close` does (and deletes the prefix's keys).
+ */
+function bullSetup(url: string) {
+  const connections: Redis[] = [];
+  const connection = () => {
+    const redis = new Redis(url, { maxRetriesPerRequest: null });
+    connections.push(redis);
+    return redis;
+  };
+  const prefix = `bq${randomBytes(4).toString('hex')}`;
+  return {
+    prefix,
+    connection,
+    async close(admin: Redis, ...closables: { close(): Promise<void> }[]) {
+      for (const c of closables) await c.close();
+      for (const redis of connections) redis.disconnect();
+      await deleteKeys(admin, prefix);
+    },
+  };
+}
+
 /** BullMQ's equivalent of a fan-in: a FlowProducer parent with 10 no-op children, `runs` times. */
 export async function bullFlow(
   url: string,
@@ -22,13 +54,12 @@ export async function bullFlow(
   runs: number,
   admin: Redis,
 ): Promise<BullThroughput> {
-  const prefix = `bq${randomBytes(4).toString('hex')}`;
+  const { prefix, connection, close } = bullSetup(url);
   const queueName = 'fan';
-  const conn = connection(url);
-  const flows = new FlowProducer({ connection: conn, prefix });
+  const flows = new FlowProducer({ connection: connection(), prefix });
   let parents = 0;
   const worker = new Worker(queueName, async () => 0, {
-    connection: connection(url),
+    connection: connection(),
     prefix,
     concurrency,
     autorun: false,
@@ -37,38 +68,24 @@ export async function bullFlow(
     if (job.name === 'parent') parents++;
   });
   try {
-    const c0 = await redisCommandCount(admin);
-    const cpu = await startCpuMeter(admin);
-    const t0 = performance.now();
-    const adds = [];
-    for (let r = 0; r < runs; r++) {
-      adds.push(
-        flows.add({
-          name: 'parent',
-          queueName,
-          children: Array.from({ length: 10 }, (_, i) => ({ name: 'child', queueName, data: { i } })),
-        }),
-      );
-    }
-    await Promise.all(adds);
-    void worker.run();
-    while (parents < runs) await sleep(2);
-    const seconds = (performance.now() - t0) / 1000;
-    const used = await cpu();
-    const jobs = runs * 11;
-    return {
-      jobs,
-      seconds,
-      jobsPerSec: jobs / seconds,
-      commandsPerJob: ((await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS) / jobs,
-      nodeCpuPerJob: used.nodeUs / jobs,
-      redisCpuPerJob: used.redisUs / jobs,
-    };
+    const m = await measure(admin, async () => {
+      const adds = [];
+      for (let r = 0; r < runs; r++) {
+        adds.push(
+          flows.add({
+            name: 'parent',
+            queueName,
+            children: Array.from({ length: 10 }, (_, i) => ({ name: 'child', queueName, data: { i } })),
+          }),
+        );
+      }
+      await Promise.all(adds);
+      void worker.run();
+      while (parents < runs) await sleep(2);
+    });
+    return perJob(runs * 11, m);
   } finally {
-    await worker.close();
-    await flows.close();
-    await deleteKeys(admin, prefix);
-    conn.disconnect();
+    await close(admin, worker, flows);
   }
 }
 
@@ -79,11 +96,11 @@ export async function bullPlain(
   jobs: number,
   admin: Redis,
 ): Promise<BullThroughput> {
-  const prefix = `bq${randomBytes(4).toString('hex')}`;
-  const queue = new Queue('plain', { connection: connection(url), prefix });
+  const { prefix, connection, close } = bullSetup(url);
+  const queue = new Queue('plain', { connection: connection(), prefix });
   let completed = 0;
   const worker = new Worker('plain', async () => 0, {
-    connection: connection(url),
+    connection: connection(),
     prefix,
     concurrency,
     autorun: false,
@@ -92,29 +109,17 @@ export async function bullPlain(
     completed++;
   });
   try {
-    const c0 = await redisCommandCount(admin);
-    const cpu = await startCpuMeter(admin);
-    const t0 = performance.now();
-    for (let i = 0; i < jobs; i += 1000) {
-      await queue.addBulk(
-        Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: 'noop', data: { k } })),
-      );
-    }
-    void worker.run();
-    while (completed < jobs) await sleep(2);
-    const seconds = (performance.now() - t0) / 1000;
-    const used = await cpu();
-    return {
-      jobs,
-      seconds,
-      jobsPerSec: jobs / seconds,
-      commandsPerJob: ((await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS) / jobs,
-      nodeCpuPerJob: used.nodeUs / jobs,
-      redisCpuPerJob: used.redisUs / jobs,
-    };
+    const m = await measure(admin, async () => {
+      for (let i = 0; i < jobs; i += 1000) {
+        await queue.addBulk(
+          Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: 'noop', data: { k } })),
+        );
+      }
+      void worker.run();
+      while (completed < jobs) await sleep(2);
+    });
+    return perJob(jobs, m);
   } finally {
-    await worker.close();
-    await queue.close();
-    await deleteKeys(admin, prefix);
+    await close(admin, worker, queue);
   }
 }

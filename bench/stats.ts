@@ -28,30 +28,40 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return read('used_cpu_user') + read('used_cpu_sys');
 }
 
-/**
- * Measures CPU spent between start and stop: this process (every thread: JS, GC, I/O) and the Redis
- * server. On a machine whose cores are all busy, these explain the throughput figures.
- */
-export async function startCpuMeter(
-  redis: Redis,
-): Promise<() => Promise<{ nodeUs: number; redisUs: number }>> {
-  const node0 = process.cpuUsage();
-  const redis0 = await redisCpuSeconds(redis);
-  return async () => {
-    const node = process.cpuUsage(node0);
-    return { nodeUs: node.user + node.system, redisUs: ((await redisCpuSeconds(redis)) - redis0) * 1e6 };
-  };
-}
-
-/** The INFO calls a measured run makes between its two command counts (commandstats, cpu, cpu). */
-export const MEASUREMENT_COMMANDS = 3;
-
 /** Total commands Redis has executed (server-wide, from INFO commandstats). */
-export async function redisCommandCount(redis: Redis): Promise<number> {
+async function redisCommandCount(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
   let total = 0;
   for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
   return total;
+}
+
+export interface Measured<T> {
+  result: T;
+  seconds: number;
+  /** Redis commands run meanwhile (server-wide, inside scripts included; the measuring INFO calls excluded). */
+  commands: number;
+  /** CPU microseconds of this process (every thread: JS, GC, I/O) and of the Redis server. */
+  nodeUs: number;
+  redisUs: number;
+}
+
+/**
+ * Runs `work` and measures its wall time, the Redis commands it caused and the CPU both sides
+ * spent: on a machine whose cores are all busy, the CPU explains the throughput.
+ */
+export async function measure<T>(redis: Redis, work: () => Promise<T>): Promise<Measured<T>> {
+  const commands0 = await redisCommandCount(redis);
+  const redis0 = await redisCpuSeconds(redis);
+  const node0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - t0) / 1000;
+  const node = process.cpuUsage(node0);
+  const redisUs = ((await redisCpuSeconds(redis)) - redis0) * 1e6;
+  // The three INFO calls between the two counts are ours.
+  const commands = (await redisCommandCount(redis)) - commands0 - 3;
+  return { result, seconds, commands, nodeUs: node.user + node.system, redisUs };
 }
 
 export { deleteKeys } from '../tools/shared/redis-keys.js';

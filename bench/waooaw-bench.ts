@@ -12,19 +12,12 @@ import {
 } from '../src/index.js';
 import { RedisMetrics } from '../src/observability/index.js';
 import { RecordingMetrics } from './recording-metrics.js';
-import {
-  deleteKeys,
-  MEASUREMENT_COMMANDS,
-  redisCommandCount,
-  sleep,
-  startCpuMeter,
-  summary,
-} from './stats.js';
+import { deleteKeys, measure, sleep, summary } from './stats.js';
 
 export const FAN = 10;
 
 /** 1 -> 10 -> 1 of no-op tasks. */
-export function fanWorkflow(): DynamicWorkflow {
+function fanWorkflow(): DynamicWorkflow {
   let wf: DynamicWorkflow = defineWorkflow({ name: 'fan', triggers: [{ type: 'bench.fan' }] }).task(
     'start',
     async () => 0,
@@ -38,12 +31,12 @@ export function fanWorkflow(): DynamicWorkflow {
 }
 
 /** A -> B -> C of no-op tasks, for latency. */
-export const chainWorkflow = defineWorkflow({ name: 'chain', triggers: [{ type: 'bench.chain' }] })
+const chainWorkflow = defineWorkflow({ name: 'chain', triggers: [{ type: 'bench.chain' }] })
   .task('a', async () => 1)
   .task('b', { dependsOn: ['a'] }, async (ctx) => ctx.deps.a + 1)
   .task('c', { dependsOn: ['b'] }, async (ctx) => ctx.deps.b + 1);
 
-export interface Harness {
+interface Harness {
   app: Waooaw;
   metrics: RecordingMetrics;
   prefix: string;
@@ -59,7 +52,7 @@ export interface Harness {
  * `record` keeps every latency observation for percentiles (the latency section only: the
  * throughput runs use the service's metrics as they are).
  */
-export async function startWaooaw(url: string, slots: number, record = false): Promise<Harness> {
+async function startWaooaw(url: string, slots: number, record = false): Promise<Harness> {
   const prefix = `wb${randomBytes(4).toString('hex')}:`;
   const storeClient = new Redis(url);
   const transportClient = new Redis(url);
@@ -129,24 +122,20 @@ export async function fanThroughput(
     const events = Array.from({ length: runs }, () => createEvent({ type: 'bench.fan', source: '/bench' }));
     const rt0 = h.roundTrips();
     const m0 = h.metricsRoundTrips();
-    const c0 = await redisCommandCount(admin);
-    const cpu = await startCpuMeter(admin);
-    const t0 = performance.now();
-    for (let i = 0; i < events.length; i += 500) await h.app.publish(events.slice(i, i + 500));
-    while (h.done.size < runs) await sleep(2);
-    const seconds = (performance.now() - t0) / 1000;
-    const used = await cpu();
+    const m = await measure(admin, async () => {
+      for (let i = 0; i < events.length; i += 500) await h.app.publish(events.slice(i, i + 500));
+      while (h.done.size < runs) await sleep(2);
+    });
     const tasks = runs * (FAN + 2);
-    const commands = (await redisCommandCount(admin)) - c0 - MEASUREMENT_COMMANDS;
     return {
       tasks,
-      seconds,
-      tasksPerSec: tasks / seconds,
+      seconds: m.seconds,
+      tasksPerSec: tasks / m.seconds,
       roundTripsPerTask: (h.roundTrips() - rt0) / tasks,
       metricsRoundTripsPerTask: (h.metricsRoundTrips() - m0) / tasks,
-      commandsPerTask: commands / tasks,
-      nodeCpuPerTask: used.nodeUs / tasks,
-      redisCpuPerTask: used.redisUs / tasks,
+      commandsPerTask: m.commands / tasks,
+      nodeCpuPerTask: m.nodeUs / tasks,
+      redisCpuPerTask: m.redisUs / tasks,
     };
   } finally {
     await h.stop();
