@@ -285,6 +285,29 @@ describe('RedisTransport', () => {
     await transport.stop();
   });
 
+  it('wakes itself once per chain of follow-ups, not once per enqueue', async () => {
+    const transport = backend.makeRedis({ concurrency: 10 });
+    let done = 0;
+    await transport.start(async (invocation) => {
+      const step = Number((invocation as { task: string }).task.split('-')[1]);
+      done += 1;
+      return step < 4 ? { status: 'ack', followUps: [envelope(`s-${step + 1}`)] } : { status: 'ack' };
+    });
+    await sleep(50);
+    const blpops = () => transport.roundTripsByOp.blpop ?? 0;
+    const before = blpops();
+    for (let chain = 0; chain < 5; chain++) {
+      const target = done + 5;
+      await transport.enqueue([envelope('s-0')]);
+      await waitFor(() => done === target, `chain ${chain}`);
+      await sleep(10);
+    }
+    // Follow-ups enqueued with a claim push no wake token, and a local enqueue does not poke a
+    // dispatcher that the token already wakes: one blocking wait per chain (it was five).
+    expect(blpops() - before).toBeLessThanOrEqual(2 * 5);
+    await transport.stop();
+  });
+
   it('claims many ready items in one round trip', async () => {
     const transport = backend.makeRedis({ concurrency: 20, prefetch: 0 });
     await transport.enqueue(Array.from({ length: 20 }, (_, i) => envelope(`t-${i}`)));

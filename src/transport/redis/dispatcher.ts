@@ -22,7 +22,7 @@ export interface DispatcherOptions extends RedeliveryOptions {
   claimScanBudget: number;
   onError: (error: unknown) => void;
   /** Builds the enqueue call for follow-ups (sent first in the exchange pipeline). */
-  enqueueCall: (items: Envelope[]) => ScriptCall;
+  enqueueCall: (items: Envelope[], wake: boolean) => ScriptCall;
 }
 
 interface Nack {
@@ -73,9 +73,12 @@ export class RedisDispatcher {
     return this.inFlight;
   }
 
-  /** Work was enqueued from this process: claim now rather than wait for the wake token. */
+  /**
+   * Work was enqueued from this process: claim now rather than wait for the wake token. While the
+   * loop blocks on the wake list the token itself wakes it; poking too would cost an empty claim.
+   */
   poke(): void {
-    if (this.inFlight < this.options.concurrency) this.signal.fire();
+    if (this.inFlight < this.options.concurrency && !this.blocking) this.signal.fire();
   }
 
   /** Stops claiming, waits for the running handlers, settles them, then closes the wake connection. */
@@ -139,7 +142,8 @@ export class RedisDispatcher {
     const calls: ScriptCall[] = [];
     // Follow-ups first: they are in Redis before the acks of the invocations that released them,
     // and the claim at the end of this same round trip can already take them.
-    const enqueue = followUps.length > 0 ? this.options.enqueueCall(followUps) : undefined;
+    // The claim at the end takes them: only without one do idle peers need the wake token.
+    const enqueue = followUps.length > 0 ? this.options.enqueueCall(followUps, free === 0) : undefined;
     if (enqueue) calls.push(enqueue);
     if (acks.length > 0) {
       calls.push({

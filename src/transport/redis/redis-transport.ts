@@ -89,14 +89,17 @@ export class RedisTransport implements Transport {
     this.dispatcher?.poke();
   }
 
-  /** The enqueue script call for a batch (the dispatcher sends it with its acks and claim too). */
-  private enqueueCall(items: Envelope[]): ScriptCall {
+  /**
+   * The enqueue script call for a batch (the dispatcher sends it with its acks and claim too).
+   * `wake: false` when a claim follows in the same pipeline: it takes the items itself.
+   */
+  private enqueueCall(items: Envelope[], wake = true): ScriptCall {
     const k = this.keys;
     const { dedupTtlMs = 24 * 60 * 60 * 1000 } = this.options;
     return {
       script: lua.enqueue,
       keys: [k.ready, k.delayed, k.payload, k.meta, k.seq, k.wake],
-      args: [k.base, Math.max(1, Math.ceil(dedupTtlMs)), ...enqueueArgs(items)],
+      args: [k.base, Math.max(1, Math.ceil(dedupTtlMs)), wake ? '1' : '0', ...enqueueArgs(items)],
     };
   }
 
@@ -117,7 +120,7 @@ export class RedisTransport implements Transport {
       idleWaitMs,
       claimScanBudget,
       onError,
-      enqueueCall: (items) => this.enqueueCall(items),
+      enqueueCall: (items, wake) => this.enqueueCall(items, wake),
     });
   }
 

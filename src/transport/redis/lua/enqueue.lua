@@ -9,11 +9,13 @@
 --
 --   ARGV[1] base key (for dedup keys)
 --   ARGV[2] dedup TTL ms (added to the item's delay)
---   ARGV[3..] groups of 5 per item: payload JSON, meta JSON {r, k?, l?, d?}, priority rank,
+--   ARGV[3] '1' to wake an idle dispatcher, '0' when the caller claims in the same pipeline (its
+--           claim takes the items, and wakes peers itself for what it leaves)
+--   ARGV[4..] groups of 5 per item: payload JSON, meta JSON {r, k?, l?, d?}, priority rank,
 --             delay ms, dedup id ('' for none)
 --
 -- Output: { added, deduplicated }
--- Events: pushes one wake token when anything was added.
+-- Events: pushes one wake token when anything was added and ARGV[3] asks for it.
 --- @include "includes/keys"
 --- @include "includes/time"
 --- @include "includes/readyScore"
@@ -24,7 +26,7 @@ local dedupTtl = tonumber(ARGV[2])
 local now = nowMs()
 local added, deduplicated = 0, 0
 
-for i = 3, #ARGV, 5 do
+for i = 4, #ARGV, 5 do
   local payload, meta, rank = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local delay, dedupId = tonumber(ARGV[i + 3]), ARGV[i + 4]
   local id = tostring(redis.call('INCR', KEYS[5]))
@@ -46,7 +48,7 @@ for i = 3, #ARGV, 5 do
   end
 end
 
-if added > 0 then
+if added > 0 and ARGV[3] == '1' then
   wake(KEYS[6])
 end
 return { added, deduplicated }
