@@ -128,7 +128,11 @@ export class Orchestrator {
       return found;
     };
     const byRun = new Map<string, typeof swept.ready>();
-    for (const r of swept.ready) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
+    for (const r of swept.ready) {
+      const list = byRun.get(r.runId);
+      if (list) list.push(r);
+      else byRun.set(r.runId, [r]);
+    }
     const outcomes = new Map(swept.expired.filter((e) => e.run).map((e) => [e.runId, e.run]));
     for (const e of swept.expired) {
       const run = await view(e.runId);

@@ -29,8 +29,9 @@ export class RunEffects {
     trace?: TraceCarrier,
     followUps?: Envelope[],
   ): Promise<void> {
+    // The events carry the run's meta, under the causing span's trace when there is one.
+    const meta = trace?.traceparent ? { ...context.meta, ...trace } : context.meta;
     if (ready.length > 0) {
-      const meta = trace?.traceparent ? { ...context.meta, ...trace } : context.meta;
       for (const r of ready) {
         calls.emit('taskQueued', {
           runId: r.runId,
@@ -43,15 +44,14 @@ export class RunEffects {
           ...(r.notBefore === undefined ? {} : { notBefore: r.notBefore }),
         });
       }
-      const envelopes = toEnvelopes(workflow, ready, context, now, traceOf(meta));
+      // The invocations carry that span's trace context as it is (not the run's older tracestate).
+      const carrier = trace?.traceparent ? trace : traceOf(context.meta);
+      const envelopes = toEnvelopes(workflow, ready, context, now, carrier);
       // Inside an invocation they travel with its acknowledgement; elsewhere they are enqueued now.
       if (followUps) followUps.push(...envelopes);
       else await this.config.transport.enqueue(envelopes);
     }
-    if (run) {
-      const meta = trace?.traceparent ? { ...run.meta, ...trace } : run.meta;
-      calls.emit('runChanged', { ...run, meta, runId, endedAt: now });
-    }
+    if (run) calls.emit('runChanged', { ...run, meta, runId, endedAt: now });
   }
 }
 

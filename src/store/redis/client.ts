@@ -71,10 +71,8 @@ export function scriptRunner(
       if (!isFunctionMissing(error)) throw error;
       traffic.count(1);
       traffic.count(1);
-      await calls.loadLibrary(script.library.code).catch((loadError: unknown) => {
-        // Another process loaded it first (a race on REPLACE is harmless); anything else is real.
-        if (!/already exists/i.test(String(loadError))) throw loadError;
-      });
+      // REPLACE: two processes loading the same library at once both succeed.
+      await calls.loadLibrary(script.library.code);
       return calls.fcall(script.fn, keys, args);
     }
   };
