@@ -43,7 +43,7 @@ const app = createWaooaw({
   transport: parts.transport,
   workflows: module.workflows,
   consumers: module.consumers ?? [],
-  workerId: `${process.env.HOSTNAME ?? 'node'}-${process.pid}`,
+  workerId: `${config.HOSTNAME ?? 'node'}-${process.pid}`,
   slots: config.WORKER_POOL_SIZE,
   logger,
   metrics: telemetry.metrics,

@@ -1,6 +1,6 @@
 import type { Logger, RedisClientAdapter, Waooaw } from '../../src/index.js';
 import { createMetrics, type MetricsStore, metricsEndpoint } from '../../src/observability/index.js';
-import { setupTracing, tracingOptionsFromEnv } from '../../src/observability/node-tracing.js';
+import { setupTracing } from '../../src/observability/node-tracing.js';
 import { processMetrics } from '../../src/observability/process-metrics.js';
 import type { NodeConfig } from '../config.js';
 
@@ -21,11 +21,8 @@ export async function startNodeTelemetry(
   logger: Logger,
   redis: RedisClientAdapter | undefined,
 ): Promise<NodeTelemetry> {
-  const tracing = await setupTracing({
-    ...tracingOptionsFromEnv(process.env),
-    serviceName: config.OTEL_SERVICE_NAME,
-  });
-  if (tracing) logger.info('exporting traces', { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = await setupTracing(config.tracing);
+  if (tracing) logger.info('exporting traces', { url: config.tracing.url });
   const metrics = createMetrics(
     redis
       ? {

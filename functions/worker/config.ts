@@ -3,10 +3,11 @@
  * arrive with each call (`env`), never through globals. `wrangler.toml` documents each of them.
  */
 import { z } from 'zod';
+import { parseEnv, sharedEnvFields, type WebhookSecrets } from '../shared/env.js';
 
 const secret = (name: string, min = 1) => z.string({ error: `${name} is required` }).min(min);
 
-export const workerEnvSchema = z.object({
+const workerEnvSchema = z.object({
   /** Redis over REST (Upstash, or `tools/upstash-rest` locally). */
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: secret('UPSTASH_REDIS_REST_TOKEN'),
@@ -25,19 +26,10 @@ export const workerEnvSchema = z.object({
     .refine((value) => new URL(value).pathname === '/', 'PUBLIC_URL must be an origin, without a path'),
   /** Bearer token of the publish and admin routes. */
   WAOOAW_TOKEN: secret('WAOOAW_TOKEN', 16),
-  /** Signs deliveries to HTTP subscribers. */
-  WAOOAW_SIGNING_SECRET: z.string().min(16).optional(),
-  /** Key prefix in Redis, so several deployments can share one database. */
-  WAOOAW_PREFIX: z.string().min(1).default('waooaw:'),
-  /** Runs spread over this many hash slots (Redis Cluster). */
-  WAOOAW_SHARDS: z.coerce.number().int().positive().default(1),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  ...sharedEnvFields,
 });
 
-export type WorkerConfig = z.output<typeof workerEnvSchema> & {
-  /** HMAC secrets of `POST /webhooks/:source`, from `WEBHOOK_SECRET_<SOURCE>` bindings. */
-  webhookSecrets: Record<string, string>;
-};
+export type WorkerConfig = z.output<typeof workerEnvSchema> & { webhookSecrets: WebhookSecrets };
 
 /** The bindings as the runtime hands them over (strings for vars and secrets). */
 export type WorkerEnv = Record<string, unknown>;
@@ -48,17 +40,9 @@ export class WorkerConfigError extends Error {
 
 /** Parses the bindings; throws one error naming every bad or missing binding (never their values). */
 export function loadWorkerConfig(env: WorkerEnv): WorkerConfig {
-  const parsed = workerEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new WorkerConfigError(`invalid Worker configuration:\n${lines.join('\n')}`);
-  }
-  const webhookSecrets: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    const match = /^WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
-    if (match && typeof value === 'string' && value) {
-      webhookSecrets[match[1]!.toLowerCase().replaceAll('_', '-')] = value;
-    }
-  }
-  return { ...parsed.data, webhookSecrets };
+  return parseEnv(
+    workerEnvSchema,
+    env,
+    (lines) => new WorkerConfigError(`invalid Worker configuration:\n${lines}`),
+  );
 }
