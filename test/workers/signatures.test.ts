@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { signDelivery } from '../../tools/qstash-local/signer.js';
 import { useEdge } from './support/edge.js';
-import { qstashSignature } from './support/sign.js';
+
+/** A QStash `Upstash-Signature` over the URL and the body, with any key (the dev server's signer). */
+const qstashSignature = (key: string, url: string, body: string) => signDelivery(key, url, Buffer.from(body));
 
 const edge = useEdge();
 
