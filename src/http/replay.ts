@@ -45,8 +45,8 @@ export function registerReplayRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps):
         return badRequest('bad replay request', [{ path: 'to', message: 'must not be before from' }]);
       }
       if (query.subscriptionId !== undefined) {
-        const subs = await deps.app.store.listSubscriptions();
-        if (!subs.some((s) => s.id === query.subscriptionId)) {
+        // The bus's cache looks the id up (and reads the store again when it does not know it).
+        if (!(await deps.app.bus.subscriptions.get(query.subscriptionId))) {
           return badRequest('bad replay request', [
             { path: 'subscriptionId', message: `no subscription '${query.subscriptionId}'` },
           ]);

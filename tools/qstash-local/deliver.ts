@@ -21,12 +21,25 @@ export async function attemptDelivery(
   headers.set('upstash-retried', String(message.retried));
   headers.set('upstash-signature', signDelivery(signingKey, message.url, body));
   const hasBody = message.method !== 'GET' && message.method !== 'HEAD';
+  // One controller aborted by the timer or by `signal`. Not AbortSignal.any([signal,
+  // AbortSignal.timeout()]): Node holds the timeout signal weakly there, and once it is collected
+  // the attempt never times out.
+  const attempt = new AbortController();
+  const timer = setTimeout(
+    () =>
+      attempt.abort(
+        new DOMException(`timeout: no answer within ${timeoutMs} ms (Upstash-Timeout)`, 'TimeoutError'),
+      ),
+    timeoutMs,
+  );
+  const onAbort = () => attempt.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await fetch(message.url, {
       method: message.method,
       headers,
       ...(hasBody && { body }),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      signal: attempt.signal,
     });
     const responseBody = Buffer.from(await res.arrayBuffer());
     const header: Record<string, string[]> = {};
@@ -46,5 +59,8 @@ export async function attemptDelivery(
       error: cause instanceof Error ? `${text}: ${cause.message}` : text,
       aborted: signal.aborted,
     };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
 }
