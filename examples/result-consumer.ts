@@ -4,6 +4,7 @@
  * process...). It is an in-process subscription; an HTTP subscriber would get the same events, signed.
  */
 import type { HandlerSubscription } from '../src/index.js';
+import { pushBounded } from './bounded.js';
 
 export interface RunReport {
   runId: string;
@@ -12,6 +13,7 @@ export interface RunReport {
   durationMs: number;
 }
 
+/** The most recent entries (at most 1,000: the examples may serve for a long time). */
 export const finishedRuns: RunReport[] = [];
 
 export const runReporter: HandlerSubscription = {
@@ -19,7 +21,7 @@ export const runReporter: HandlerSubscription = {
   pattern: 'orchestration.workflow.*',
   handler: async (event) => {
     const data = event.data as { run_id: string; workflow: string; status: string; duration_ms: number };
-    finishedRuns.push({
+    pushBounded(finishedRuns, {
       runId: data.run_id,
       workflow: data.workflow,
       status: data.status,

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { defineWorkflow, NonRetriableError, trigger } from '../src/index.js';
+import { pushBounded } from './bounded.js';
 
 const input = z.object({
   email: z.email(),
@@ -18,6 +19,7 @@ const input = z.object({
 });
 
 /** What happened, in order, so the demo (and its test) can show the saga. */
+/** The most recent entries (at most 1,000: the examples may serve for a long time). */
 export const trialJournal: string[] = [];
 
 function failIf(step: string, failAt: string | undefined): void {
@@ -40,11 +42,11 @@ export const trialProvisioning = defineWorkflow({
     { retry: { maxAttempts: 3, baseDelayMs: 100 }, priority: 'HIGH' },
     {
       run: async (ctx) => {
-        trialJournal.push(`createAccount ${ctx.input.email}`);
+        pushBounded(trialJournal, `createAccount ${ctx.input.email}`);
         return { accountId: `acct_${ctx.runId.slice(-8)}` };
       },
       compensate: async (ctx) => {
-        trialJournal.push(`deleteAccount ${ctx.result.accountId}`);
+        pushBounded(trialJournal, `deleteAccount ${ctx.result.accountId}`);
       },
     },
   )
@@ -54,11 +56,11 @@ export const trialProvisioning = defineWorkflow({
     {
       run: async (ctx) => {
         failIf('provisionDatabase', ctx.input.failAt);
-        trialJournal.push(`provisionDatabase ${ctx.deps.createAccount.accountId}`);
+        pushBounded(trialJournal, `provisionDatabase ${ctx.deps.createAccount.accountId}`);
         return { database: `db-${ctx.deps.createAccount.accountId}` };
       },
       compensate: async (ctx) => {
-        trialJournal.push(`dropDatabase ${ctx.result.database}`);
+        pushBounded(trialJournal, `dropDatabase ${ctx.result.database}`);
       },
     },
   )
@@ -68,14 +70,14 @@ export const trialProvisioning = defineWorkflow({
     {
       run: async (ctx) => {
         failIf('provisionStorage', ctx.input.failAt);
-        trialJournal.push(`provisionStorage ${ctx.deps.createAccount.accountId}`);
+        pushBounded(trialJournal, `provisionStorage ${ctx.deps.createAccount.accountId}`);
         return {
           bucket: `bucket-${ctx.deps.createAccount.accountId}`,
           quotaGb: ctx.input.plan === 'pro' ? 100 : 5,
         };
       },
       compensate: async (ctx) => {
-        trialJournal.push(`deleteBucket ${ctx.result.bucket}`);
+        pushBounded(trialJournal, `deleteBucket ${ctx.result.bucket}`);
       },
     },
   )
@@ -84,7 +86,7 @@ export const trialProvisioning = defineWorkflow({
     { dependsOn: ['provisionDatabase', 'provisionStorage', 'createAccount'] },
     async (ctx) => {
       failIf('sendWelcome', ctx.input.failAt);
-      trialJournal.push(`sendWelcome ${ctx.input.email}`);
+      pushBounded(trialJournal, `sendWelcome ${ctx.input.email}`);
       return { sent: true, to: ctx.input.email, database: ctx.deps.provisionDatabase.database };
     },
   );
