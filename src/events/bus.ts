@@ -80,6 +80,14 @@ export class EventValidationError extends Error {
   }
 }
 
+/** Thrown by `subscribe(..., { onlyIfAbsent: true })` for an id that exists; nothing was written. */
+export class SubscriptionExistsError extends Error {
+  override readonly name = 'SubscriptionExistsError';
+  constructor(readonly id: string) {
+    super(`subscription '${id}' already exists`);
+  }
+}
+
 export interface PublishResult {
   /** One per event, in order; `duplicate` when it was already published (same source and id). */
   events: { id: string; seq: string; duplicate?: true }[];
@@ -221,7 +229,14 @@ export class EventBus {
     });
   }
 
-  async subscribe(input: NewSubscription): Promise<SubscriptionRecord> {
+  /**
+   * Creates (or, with a given id, replaces) a subscription. With `onlyIfAbsent`, a given id that
+   * exists throws SubscriptionExistsError and changes nothing, atomically in the store.
+   */
+  async subscribe(
+    input: NewSubscription,
+    { onlyIfAbsent = false }: { onlyIfAbsent?: boolean } = {},
+  ): Promise<SubscriptionRecord> {
     const issues = validatePattern(input.pattern);
     if (issues.length > 0) throw new EventValidationError(issues);
     const record: SubscriptionRecord = {
@@ -232,7 +247,9 @@ export class EventBus {
       createdAt: this.options.clock(),
       ...(input.ordered ? { ordered: true } : {}),
     };
-    await this.options.store.putSubscription(record);
+    if (!(await this.options.store.putSubscription(record, { onlyIfAbsent }))) {
+      throw new SubscriptionExistsError(record.id);
+    }
     this.subscriptions.invalidate();
     return record;
   }

@@ -57,6 +57,7 @@ export {
   type PublishResult,
   type ReplayQuery,
   type ReplayResult,
+  SubscriptionExistsError,
   type TargetHandler,
 } from './bus.js';
 export { NonRetriableDeliveryError } from './delivery.js';

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { EventValidationError, type Issue } from '../events/index.js';
+import { EventValidationError, type Issue, SubscriptionExistsError } from '../events/index.js';
 import type { SubscriptionTarget } from '../store/index.js';
 import { BEARER_SECURITY, tokenGuard } from './auth.js';
 import type { HttpDeps, HttpEnv } from './context.js';
@@ -64,18 +64,14 @@ export function registerSubscriptionRoutes(api: OpenAPIHono<HttpEnv>, deps: Http
       const input = await readJsonBody(c, NewSubscriptionSchema, 'the subscription is not valid');
       const issues = unknownTarget(deps, input.target);
       if (issues.length > 0) return badRequest('the subscription target does not exist', issues);
-      if (input.id !== undefined) {
-        const existing = await deps.app.store.listSubscriptions();
-        if (existing.some((s) => s.id === input.id)) {
-          return problemResponse(409, 'conflict', 'Conflict', `subscription '${input.id}' already exists`);
-        }
-      }
       try {
-        const record = await deps.app.bus.subscribe(input);
+        const record = await deps.app.bus.subscribe(input, { onlyIfAbsent: true });
         return c.json(record, 201, { location: `/subscriptions/${encodeURIComponent(record.id)}` });
       } catch (error) {
         if (error instanceof EventValidationError)
           return badRequest('the subscription is not valid', error.issues);
+        if (error instanceof SubscriptionExistsError)
+          return problemResponse(409, 'conflict', 'Conflict', error.message);
         throw error;
       }
     },

@@ -334,7 +334,11 @@ export interface BusStore {
   appendEvents(events: StoredCloudEvent[], now: number, options?: AppendOptions): Promise<LoggedEvent[]>;
   readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]>;
 
-  putSubscription(sub: SubscriptionRecord): Promise<void>;
+  /**
+   * Creates or replaces a subscription. With `onlyIfAbsent`, an existing id is left as it is and the
+   * call returns false (atomic: of two concurrent creations with one id, exactly one returns true).
+   */
+  putSubscription(sub: SubscriptionRecord, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
   listSubscriptions(): Promise<SubscriptionRecord[]>;
   /** Grows on every subscription change, so replicas can cache the list and reload when it moves. */

@@ -127,6 +127,22 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
     expect((await ctx.store.listSubscriptions()).map((s) => s.id)).toEqual(['b']);
   });
 
+  it('creates a subscription only if its id is absent, atomically', async () => {
+    const v0 = await ctx.store.subscriptionsVersion();
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        ctx.store.putSubscription({ ...sub('only'), pattern: `p${i}` }, { onlyIfAbsent: true }),
+      ),
+    );
+    expect(attempts.filter(Boolean)).toHaveLength(1);
+    const winner = `p${attempts.indexOf(true)}`;
+    expect((await ctx.store.listSubscriptions()).map((s) => [s.id, s.pattern])).toEqual([['only', winner]]);
+    // A refused creation changes nothing, not even the version replicas watch.
+    expect(await ctx.store.subscriptionsVersion()).toBe(v0 + 1);
+    expect(await ctx.store.putSubscription({ ...sub('only'), pattern: 'replaced' })).toBe(true);
+    expect((await ctx.store.listSubscriptions())[0]?.pattern).toBe('replaced');
+  });
+
   it('adds, lists, filters, reads and deletes dead letters', async () => {
     expect(await ctx.store.listDlq({ limit: 10 })).toEqual([]);
     expect(await ctx.store.dlqSizes()).toEqual({});

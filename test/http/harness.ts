@@ -8,6 +8,7 @@ import {
   hmacSha256Hex,
   InProcessTransport,
   MemoryStore,
+  type Store,
   type Transport,
   timingSafeEqual,
   type Waooaw,
@@ -29,12 +30,14 @@ export interface HarnessOptions {
   workflows?: AnyWorkflow[];
   consumers?: HandlerSubscription[];
   transport?: Transport;
+  /** Default: a fresh memory store. */
+  store?: Store;
   http?: Partial<HttpAppOptions>;
 }
 
 export interface Harness {
   app: Waooaw;
-  store: MemoryStore;
+  store: Store;
   http: ReturnType<typeof createHttpApp>;
   /** Base URL of the real server (`listen()` first). */
   url: string;
@@ -48,7 +51,7 @@ export interface Harness {
 
 /** A waooaw app on the memory store with the HTTP app over it; `listen()` serves it on 127.0.0.1. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const store = new MemoryStore();
+  const store = options.store ?? new MemoryStore();
   const app = createWaooaw({
     store,
     transport: options.transport ?? new InProcessTransport({ concurrency: 4, retryDelayMs: () => 5 }),

@@ -1,5 +1,8 @@
 /** GET/POST/DELETE /subscriptions. */
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fromIoredis, RedisStore } from '../../src/index.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 import { bearer, type Harness, postJson, startHarness } from './harness.js';
 import { WORKFLOWS } from './workflows.js';
 
@@ -72,6 +75,37 @@ describe('subscriptions', () => {
       const res = await create(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await res.json()).issues.map((i: { path: string }) => i.path)).toContain(path);
+    }
+  });
+
+  it('creates one subscription when concurrent requests give the same id (Redis store)', async () => {
+    // A store with real round trips: a check-then-write route lets every request pass its check.
+    const prefix = newPrefix();
+    const client = new Redis(REDIS_URL);
+    const redisHarness = await startHarness({
+      workflows: WORKFLOWS,
+      store: new RedisStore(fromIoredis(client, { closeClient: false }), { prefix }),
+    });
+    try {
+      await redisHarness.listen();
+      const responses = await Promise.all(
+        ['a.one', 'a.two', 'a.three', 'a.four'].map((pattern) =>
+          redisHarness.call(
+            '/subscriptions',
+            postJson({ id: 'race', pattern, target: { kind: 'task', task: 'echo' } }),
+          ),
+        ),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(3);
+      const created = await responses[statuses.indexOf(201)]!.json();
+      const stored = await redisHarness.store.listSubscriptions();
+      expect(stored.filter((s) => s.id === 'race')).toEqual([created]);
+    } finally {
+      await redisHarness.close();
+      await deleteKeys(client, prefix);
+      client.disconnect();
     }
   });
 

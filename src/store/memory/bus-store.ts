@@ -86,9 +86,11 @@ export class MemoryBusStore implements BusStore {
     return out;
   }
 
-  async putSubscription(sub: SubscriptionRecord): Promise<void> {
+  async putSubscription(sub: SubscriptionRecord, { onlyIfAbsent = false } = {}): Promise<boolean> {
+    if (onlyIfAbsent && this.subs.has(sub.id)) return false;
     this.subs.set(sub.id, copy(sub));
     this.subsVersion++;
+    return true;
   }
 
   async deleteSubscription(id: string): Promise<boolean> {

@@ -57,13 +57,14 @@ export class RedisBusStore implements BusStore {
     return decodeReply<LoggedEvent[]>(reply, scripts.readEvents.name);
   }
 
-  async putSubscription(sub: SubscriptionRecord): Promise<void> {
+  async putSubscription(sub: SubscriptionRecord, { onlyIfAbsent = false } = {}): Promise<boolean> {
     const bus = this.keys.bus();
-    await this.client.evalScript(
+    const reply = await this.client.evalScript(
       scripts.putSubscription,
       [bus.subscriptions, bus.subscriptionsVersion],
-      [sub.id, JSON.stringify(sub)],
+      [sub.id, JSON.stringify(sub), onlyIfAbsent ? '1' : '0'],
     );
+    return toCount(reply) === 1;
   }
 
   async deleteSubscription(id: string): Promise<boolean> {
