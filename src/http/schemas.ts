@@ -189,6 +189,10 @@ export const TaskViewSchema = z
     startedAt: z.number().optional(),
     endedAt: z.number().optional(),
     workerId: z.string().optional(),
+    nextAttemptAt: z
+      .number()
+      .optional()
+      .openapi({ description: 'A retry waiting out its backoff starts at or after this epoch ms' }),
   })
   .openapi('TaskView');
 

@@ -215,6 +215,8 @@ export interface TaskView {
   startedAt?: number;
   endedAt?: number;
   workerId?: string;
+  /** A retry waiting out its backoff: the epoch ms before which it will not start. */
+  nextAttemptAt?: number;
 }
 
 export interface RunView {

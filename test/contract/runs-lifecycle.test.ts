@@ -277,7 +277,11 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
     });
     expect(again).toEqual({ ok: false, reason: 'stale' });
     expect(await states(ctx.store, id)).toEqual({ A: 'queued', B: 'pending' });
+    // The run view says when the waiting retry starts, until it does.
+    const waiting = await ctx.store.getRun(id);
+    expect(waiting?.tasks.map((t) => t.nextAttemptAt)).toEqual([T0 + 1000, undefined]);
     await lease(ctx.store, id, 'A', 2, 'execute', T0 + 1000);
+    expect((await ctx.store.getRun(id))?.tasks[0]).not.toHaveProperty('nextAttemptAt');
     const last = await ctx.store.failAttempt({
       runId: id,
       task: 'A',

@@ -29,6 +29,8 @@ for _, name in ipairs(cjson.decode(run[8])) do
   if f('startedAt') then view[#view + 1] = 'startedAt'; view[#view + 1] = f('startedAt') end
   if f('endedAt') then view[#view + 1] = 'endedAt'; view[#view + 1] = f('endedAt') end
   if f('workerId') then view[#view + 1] = 'workerId'; view[#view + 1] = cjson.encode(f('workerId')) end
+  local waiting = f('state') == 'queued' or (f('state') == 'compensating' and f('cleased') ~= '1')
+  if waiting and f('notBefore') then view[#view + 1] = 'nextAttemptAt'; view[#view + 1] = f('notBefore') end
   tasks[#tasks + 1] = jsonObject(view)
 end
 

@@ -237,6 +237,8 @@ export class MemoryRunStore implements RunStore {
       if (t.startedAt !== undefined) view.startedAt = t.startedAt;
       if (t.endedAt !== undefined) view.endedAt = t.endedAt;
       if (t.workerId !== undefined) view.workerId = t.workerId;
+      const waiting = t.state === 'queued' || (t.state === 'compensating' && !t.compLeased);
+      if (waiting && t.notBefore !== undefined) view.nextAttemptAt = t.notBefore;
       return view;
     });
     const view: RunView = {
