@@ -1,6 +1,7 @@
 /**
- * Compiles `src/store/lua/*.lua` into TypeScript string modules under `src/store/lua/generated/`
- * (the Worker build cannot read files at run time).
+ * Compiles each folder of atomic commands (`src/store/lua`, `src/transport/redis/lua`,
+ * `src/observability/lua`) into TypeScript string modules under its `generated/` folder (the Worker
+ * build cannot read files at run time).
  *
  * - `--- @include "includes/<name>"` pulls a helper in (each helper once per script, recursively).
  * - `--- @include "model"` is generated here from the transition tables of `src/store/model.ts`,
@@ -210,6 +211,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const [library, folder] of [
     ['waooaw_store', ['src', 'store', 'lua']],
     ['waooaw_transport', ['src', 'transport', 'redis', 'lua']],
+    // Once a second per process: EVALSHA is enough, no library.
+    [undefined, ['src', 'observability', 'lua']],
   ] as const) {
     const sourceDir = join(here, '..', ...folder);
     const built = await buildLua(sourceDir, join(sourceDir, 'generated'), library);

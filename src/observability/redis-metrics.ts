@@ -1,4 +1,5 @@
-import { metricsFlushScript } from './flush-script.js';
+import { metricsFlush } from './lua/generated/index.js';
+import type { LuaScript } from './lua/script.js';
 import type { MetricKey } from './metric-names.js';
 import type { Labels, MetricsStore } from './metrics.js';
 import { type MetricsKeys, metricsKeys } from './metrics-keys.js';
@@ -8,7 +9,7 @@ type RedisArg = string | number;
 
 /** What RedisMetrics needs of a client: the store's `RedisClientAdapter` (ioredis or Upstash) fits. */
 export interface MetricsRedisClient {
-  evalScript(script: typeof metricsFlushScript, keys: string[], args: RedisArg[]): Promise<unknown>;
+  evalScript(script: LuaScript, keys: string[], args: RedisArg[]): Promise<unknown>;
   pipeline(commands: RedisArg[][]): Promise<unknown[]>;
 }
 
@@ -101,7 +102,7 @@ export class RedisMetrics implements MetricsStore {
     this.inflight = this.inflight.then(async () => {
       try {
         await this.options.client.evalScript(
-          metricsFlushScript,
+          metricsFlush,
           [keys.counters, keys.histograms, keys.slots],
           args,
         );

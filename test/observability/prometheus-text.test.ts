@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow, NonRetriableError } from '../../src/index.js';
 import { collectMetrics } from '../../src/observability/collect.js';
 import { createMetrics, metricsEndpoint } from '../../src/observability/create-metrics.js';
-import { metricsFlushScript } from '../../src/observability/flush-script.js';
 import { MemoryMetrics } from '../../src/observability/memory-metrics.js';
 import { LATENCY_BUCKETS, PROCESS_METRICS } from '../../src/observability/metric-names.js';
 import { processMetrics } from '../../src/observability/process-metrics.js';
@@ -88,11 +86,6 @@ describe('Prometheus text exposition', () => {
     expect(h).toMatchObject({ name: 'waooaw_task_duration_seconds', sum: 40.2, count: 2 });
     expect(h!.counts[bucketIndex(0.2)]).toBe(1);
     expect(h!.counts[LATENCY_BUCKETS.length]).toBe(1);
-  });
-
-  it('ships the flush script with the SHA-1 EVALSHA needs', () => {
-    expect(createHash('sha1').update(metricsFlushScript.lua).digest('hex')).toBe(metricsFlushScript.sha);
-    expect(metricsFlushScript.lua.split('\n')[0]).toBe(`-- ${metricsFlushScript.name}`);
   });
 
   it('measures the process through the provider it is given', async () => {
