@@ -25,7 +25,7 @@ if (config.REDIS_URL && !config.WAOOAW_TOKEN) {
 
 const { module, name } = await loadAppModule(config.WAOOAW_APP);
 // A dropped invocation (redelivery cap reached) becomes a DLQ entry; `app` exists by the time any runs.
-const parts = createNodeParts(config, (dropped) => {
+const parts = createNodeParts(config, logger, (dropped) => {
   if (isInvocation(dropped.invocation)) {
     void app.deadLetter(dropped.invocation, dropped.error, dropped.deliveries).catch((error) => {
       logger.error('could not record a dropped invocation', { error: String(error) });

@@ -9,7 +9,9 @@ import {
   RedisTransport,
   type Store,
   type Transport,
+  watchConnection,
 } from '../../src/index.js';
+import type { Logger } from '../../src/observability/index.js';
 import type { NodeConfig } from '../config.js';
 
 export interface NodeParts {
@@ -25,11 +27,12 @@ export interface NodeParts {
 }
 
 /**
- * Redis when `REDIS_URL` is set, the embedded in-memory default otherwise. `onDropped` hears about
+ * Redis when `REDIS_URL` is set (an outage is logged once, and its end), the embedded in-memory default otherwise. `onDropped` hears about
  * invocations the dispatcher gave up on (redelivery cap reached), for the DLQ.
  */
 export function createNodeParts(
   config: NodeConfig,
+  logger: Logger,
   onDropped: (dropped: DroppedInvocation) => void,
 ): NodeParts {
   if (!config.REDIS_URL) {
@@ -41,9 +44,9 @@ export function createNodeParts(
       close: async () => {},
     };
   }
-  const storeClient = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const storeClient = connect(config.REDIS_URL, 'store', logger);
   // The dispatcher blocks on its own connections; keep it apart from the store's.
-  const transportClient = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const transportClient = connect(config.REDIS_URL, 'transport', logger);
   const url = new URL(config.REDIS_URL);
   return {
     store: new RedisStore(fromIoredis(storeClient), {
@@ -64,4 +67,21 @@ export function createNodeParts(
       transportClient.disconnect();
     },
   };
+}
+
+/**
+ * A client named `waooaw:<role>:<pid>` (so `CLIENT LIST` tells this process's connections apart)
+ * whose outages are logged once each, not as one stack trace per reconnection attempt.
+ */
+function connect(url: string, role: string, logger: Logger): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: 3, connectionName: `waooaw:${role}:${process.pid}` });
+  watchConnection(client, {
+    lost: (error) =>
+      logger.warn('redis connection lost, reconnecting', {
+        connection: role,
+        ...(error ? { error: error.message } : {}),
+      }),
+    restored: () => logger.info('redis connection restored', { connection: role }),
+  });
+  return client;
 }

@@ -9,6 +9,7 @@ import {
 import { Signal, sleep } from '../signal.js';
 import type { Envelope, Invocation, InvokeHandler } from '../types.js';
 import { type ClaimedItem, parseClaimReply } from './codec.js';
+import { watchConnection } from './connection-watch.js';
 import type { TransportKeys } from './keys.js';
 import * as lua from './lua/generated/index.js';
 import type { ScriptCall, ScriptRunner } from './script-runner.js';
@@ -65,6 +66,12 @@ export class RedisDispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.blocker = redis.duplicate();
+    // Its blocking waits fail quietly (the loop claims on the main connection meanwhile): an
+    // outage is reported once, not as one stderr stack trace per reconnection attempt.
+    watchConnection(this.blocker, {
+      lost: (error) => options.onError(new Error(`wake connection lost${error ? `: ${error.message}` : ''}`)),
+      restored: () => {},
+    });
     this.loop = this.run();
   }
 

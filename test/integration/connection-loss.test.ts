@@ -1,0 +1,121 @@
+/**
+ * Redis connections drop (a failover, a network blip, a restarted proxy): the clients reconnect and
+ * every run still completes once, with nothing lost and nothing run twice at the same time.
+ */
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createEvent,
+  createWaooaw,
+  defineWorkflow,
+  fromIoredis,
+  RedisStore,
+  RedisTransport,
+  type Waooaw,
+  watchConnection,
+} from '../../src/index.js';
+import { EventRecorder } from '../support/event-recorder.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+
+const executions: string[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const chain = defineWorkflow({ name: 'blip', triggers: [{ type: 'test.blip' }] })
+  .task('a', async (ctx) => {
+    executions.push(`${ctx.runId}:a`);
+    await sleep(5);
+    return 1;
+  })
+  .task('b', { dependsOn: ['a'] }, async (ctx) => {
+    executions.push(`${ctx.runId}:b`);
+    await sleep(5);
+    return ctx.deps.a + 1;
+  })
+  .task('c', { dependsOn: ['b'] }, async (ctx) => {
+    executions.push(`${ctx.runId}:c`);
+    return ctx.deps.b + 1;
+  });
+
+/** Closes every server connection named `name`, as a failover would; returns how many. */
+async function killConnections(name: string): Promise<number> {
+  const admin = new Redis(REDIS_URL);
+  try {
+    const list = (await admin.client('LIST')) as string;
+    const ids = list
+      .split('\n')
+      .filter((line) => line.includes(` name=${name} `))
+      .map((line) => /id=(\d+)/.exec(line)![1]!);
+    for (const id of ids) await admin.client('KILL', 'ID', id);
+    return ids.length;
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe('Redis connection loss', () => {
+  let app: Waooaw | undefined;
+  let clients: Redis[] = [];
+  let ns = '';
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await app?.stop();
+    const admin = new Redis(REDIS_URL);
+    await deleteKeys(admin, ns);
+    admin.disconnect();
+    for (const c of clients) c.disconnect();
+  });
+
+  it('reconnects, and every run completes', async () => {
+    ns = newPrefix();
+    executions.length = 0;
+    // Named, so the server can drop exactly this app's connections (the dispatcher's blocking
+    // connection is a duplicate and carries the name too).
+    const name = `blip-${ns.slice(5, 13)}`;
+    const storeClient = new Redis(REDIS_URL, { connectionName: name });
+    const transportClient = new Redis(REDIS_URL, { connectionName: name });
+    clients = [storeClient, transportClient];
+    const outages = { lost: 0, restored: 0 };
+    for (const client of clients) {
+      watchConnection(client, { lost: () => outages.lost++, restored: () => outages.restored++ });
+    }
+    const transportErrors: string[] = [];
+    // ioredis prints an "Unhandled error event" for a client nobody listens to: the transport's own
+    // wake connection must not be one.
+    const stderr = vi.spyOn(console, 'error');
+    const recorder = new EventRecorder();
+    app = createWaooaw({
+      store: new RedisStore(fromIoredis(storeClient, { closeClient: false }), { prefix: ns }),
+      transport: new RedisTransport({
+        redis: transportClient,
+        prefix: ns,
+        concurrency: 10,
+        onError: (error) => transportErrors.push(String(error)),
+      }),
+      workflows: [chain],
+      consumers: [recorder.consumer('orchestration.workflow.*')],
+      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    });
+    await app.start();
+    const runs = 40;
+    for (let i = 0; i < runs; i++) {
+      await app.publish(createEvent({ type: 'test.blip', source: '/test' }));
+      // Twice during the runs, every connection of the app drops at once.
+      if (i === 10 || i === 25) expect(await killConnections(name)).toBeGreaterThanOrEqual(3);
+      await sleep(10);
+    }
+    await waitFor(() => recorder.events.length >= runs, `${runs} runs`, 20_000);
+    expect(recorder.events.map((e) => e.type)).toEqual(Array(runs).fill('orchestration.workflow.completed'));
+    const runIds = new Set(recorder.events.map((e) => (e.data as { run_id: string }).run_id));
+    expect(runIds.size).toBe(runs);
+    // Each task ran once: a drop never made an attempt run again.
+    expect(executions).toHaveLength(runs * 3);
+    expect(new Set(executions).size).toBe(runs * 3);
+    // Two outages of both clients, each reported once and its end too.
+    expect(outages).toEqual({ lost: 4, restored: 4 });
+    expect(transportErrors.filter((e) => e.includes('wake connection lost')).length).toBeGreaterThanOrEqual(1);
+    expect(stderr.mock.calls.map((c) => String(c[0]))).not.toContainEqual(
+      expect.stringContaining('Unhandled error event'),
+    );
+  });
+});
