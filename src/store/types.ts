@@ -52,6 +52,11 @@ export interface CreateRunInput {
    * is deleted (Redis: a TTL on its keys). Absent or 0: kept until deleted by hand.
    */
   retentionMs?: number;
+  /**
+   * Unique per call. Sent again with the same token (its reply was lost), the call answers
+   * `created: true` again, with the root tasks still waiting for their first attempt.
+   */
+  token?: string;
 }
 
 /** A task attempt that is ready to be enqueued on the transport. */
@@ -82,6 +87,12 @@ export interface LeaseInput {
   now: number;
   /** Lease length; the sweeper treats the attempt as crashed after now + leaseMs. */
   leaseMs: number;
+  /**
+   * Unique per lease request, kept on the task. Asked again with the same token (its reply was
+   * lost: ioredis sends unanswered commands again after reconnecting), the lease answers as the
+   * first time instead of `busy`.
+   */
+  token?: string;
 }
 
 export type LeaseRefusal =
@@ -118,6 +129,13 @@ export interface CompleteInput {
   /** JSON-serialisable result. */
   result: unknown;
   now: number;
+  /**
+   * The token of the lease this attempt ran under (`LeaseInput.token`). Sent again with it after
+   * its reply was lost (a dropped connection), the change is not made twice: the call answers with
+   * its effects again (what it released, the run's outcome if it changed the run) instead of
+   * `stale`. Enqueueing those again is harmless.
+   */
+  token?: string;
 }
 
 /** How a run ended (or that it moved to compensating), reported by the change that ended it. */
@@ -154,6 +172,13 @@ export interface FailInput {
   now: number;
   /** Set to schedule a retry (attempt + 1) at this time; absent means attempts are spent. */
   retryAt?: number;
+  /**
+   * The token of the lease this attempt ran under (`LeaseInput.token`). Sent again with it after
+   * its reply was lost (a dropped connection), the change is not made twice: the call answers with
+   * its effects again (what it released, the run's outcome if it changed the run) instead of
+   * `stale`. Enqueueing those again is harmless.
+   */
+  token?: string;
 }
 
 export type FailResult =

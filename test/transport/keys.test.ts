@@ -13,7 +13,7 @@ describe('transport keys', () => {
   const all = (prefix: string) => {
     const keys = transportKeys(prefix);
     const fixed = Object.values(keys).filter((v): v is string => typeof v === 'string');
-    return [...fixed, keys.dedup('d-1'), keys.parked('run:1')];
+    return [...fixed, keys.dedup('d-1'), keys.parked('run:1'), keys.claim('c-1')];
   };
 
   it('start with the prefix and share one hash tag', () => {

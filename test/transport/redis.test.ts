@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type InvokeHandler,
   RedisTransport,
   type RedisTransportOptions,
   TransportScriptError,
+  transportKeys,
 } from '../../src/transport/index.js';
+import * as lua from '../../src/transport/redis/lua/generated/index.js';
 import { ScriptRunner } from '../../src/transport/redis/script-runner.js';
-import { deleteKeys, newPrefix } from '../support/redis.js';
+import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 import { gate, sleep, waitFor } from '../support/wait.js';
 import { type Backend, type ContractOptions, transportContract } from './contract.js';
 import { envelope, nameOf } from './helpers/invocations.js';
@@ -58,6 +60,38 @@ describe('RedisTransport', () => {
     backend = redisBackend();
   });
   afterEach(() => backend.teardown());
+
+  it('answers a claim sent again with its token with the same items, not more', async () => {
+    const transport = backend.makeRedis();
+    await transport.enqueue(Array.from({ length: 6 }, (_, i) => envelope(`t-${i}`)));
+    const k = transportKeys(backend.prefix);
+    const keys = [
+      k.ready,
+      k.delayed,
+      k.inflight,
+      k.payload,
+      k.meta,
+      k.running,
+      k.deliveries,
+      k.stats,
+      k.wake,
+    ];
+    // What a dispatcher sends; ioredis sends it again, byte for byte, after a dropped connection.
+    const claim = (token: string) =>
+      backend.redis.eval(lua.claim.lua, keys.length, ...keys, k.base, 2, 30_000, 10, token) as Promise<
+        unknown[]
+      >;
+    const taken = (reply: unknown[]) => reply.filter((_, i) => i % 3 === 1);
+    const first = await claim('d1.1');
+    expect(taken(first)).toHaveLength(2);
+    // The same items (its wait hint aside: 0, claim again soon).
+    expect((await claim('d1.1')).slice(1)).toEqual(first.slice(1));
+    expect(await transport.stats()).toMatchObject({ queued: 4, inFlight: 2 });
+    // Another claim takes the next ones.
+    const next = await claim('d1.2');
+    expect(taken(next)).not.toEqual(taken(first));
+    expect(await transport.stats()).toMatchObject({ queued: 2, inFlight: 4 });
+  });
 
   it('enqueues a batch in one round trip', async () => {
     const transport = backend.makeRedis();
@@ -371,6 +405,32 @@ describe('RedisTransport', () => {
     expect(errors.length).toBeGreaterThan(0);
     // The unacknowledged item is still in flight: it comes back once its deadline passes.
     expect((await backend.makeRedis().stats()).inFlight).toBe(1);
+  });
+
+  it('stops while its connections are reconnecting after the server dropped them', async () => {
+    const name = `stop-${backend.prefix.slice(5, 13)}`;
+    // Reconnections a second apart (the wake connection copies this client's options).
+    const client = new Redis(REDIS_URL, { connectionName: name, retryStrategy: () => 1_000 });
+    const transport = new RedisTransport({
+      redis: client,
+      prefix: backend.prefix,
+      idleWaitMs: 5_000,
+      onError: () => {},
+    });
+    await transport.start(async () => ({ status: 'ack' }));
+    // Idle: the dispatcher waits on its wake connection.
+    await sleep(100);
+    const admin = connect();
+    const list = (await admin.client('LIST')) as string;
+    for (const line of list.split('\n').filter((l) => l.includes(` name=${name} `))) {
+      await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+    }
+    admin.disconnect();
+    await sleep(50);
+    // Stopped before the reconnection: the queued wait is never answered, stop() must not wait for it.
+    const stopped = await Promise.race([transport.stop().then(() => true), sleep(4_000).then(() => false)]);
+    client.disconnect();
+    expect(stopped).toBe(true);
   });
 
   it('refuses a second start', async () => {

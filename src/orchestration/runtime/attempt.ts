@@ -8,6 +8,7 @@ import { serializeError, TaskTimeoutError } from '../errors.js';
 import { nextRetry } from '../retry.js';
 import type { TaskDefinition } from '../workflow.js';
 import { AttemptAbort } from './attempt-abort.js';
+import { callToken } from './call-token.js';
 import type { OrchestratorConfig } from './config.js';
 import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
 import type { RunEffects } from './run-effects.js';
@@ -57,6 +58,8 @@ async function attempt(
   const { phase } = invocation;
   const timeoutMs = definition.timeoutMs ?? config.defaultTimeoutMs;
   const startedAt = clock();
+  // The lease's token: its completion or failure carries it too, so a resent call is answered.
+  const token = callToken(workerId);
   const lease = await store.leaseAttempt({
     runId: invocation.runId,
     task: invocation.task,
@@ -65,6 +68,7 @@ async function attempt(
     workerId,
     now: startedAt,
     leaseMs: timeoutMs + config.leaseGraceMs,
+    token,
   });
   if (!lease.ok) {
     logger.debug('attempt not leased', { ...invocation, reason: lease.reason });
@@ -95,7 +99,7 @@ async function attempt(
   if (!outcome.ok) recordFailure(span, outcome.error);
   if (outcome.ok) {
     span.setAttribute(ATTR.taskOutcome, 'completed');
-    const done = await store.completeAttempt({ ...target(ref), result: outcome.value, now: endedAt });
+    const done = await store.completeAttempt({ ...target(ref), result: outcome.value, now: endedAt, token });
     if (!done.ok) {
       logger.warn('completion refused', { ...ref, reason: done.reason });
     } else {
@@ -118,6 +122,7 @@ async function attempt(
       ...target(ref),
       error,
       now: endedAt,
+      token,
       ...(decision.retry ? { retryAt: decision.at } : {}),
     });
     if (!failed.ok) {

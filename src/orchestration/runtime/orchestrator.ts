@@ -6,6 +6,7 @@ import type { Priority, RunMeta, RunView } from '../../store/index.js';
 import type { InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
+import { callToken } from './call-token.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
 import { BackgroundWork, ListenerCalls } from './lifecycle.js';
 import { RunEffects } from './run-effects.js';
@@ -85,6 +86,7 @@ export class Orchestrator {
       now,
       queuedTimeoutMs: this.config.queuedTimeoutMs,
       retentionMs: this.config.runRetentionMs,
+      token: callToken(this.config.workerId),
     });
     span.setAttribute(ATTR.runCreated, created.created);
     if (created.created) {

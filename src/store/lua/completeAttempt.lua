@@ -3,6 +3,7 @@
 -- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
 -- KEYS[4] shard deadlines   KEYS[5] shard stats
 -- ARGV[1] runId  ARGV[2] task  ARGV[3] attempt  ARGV[4] phase  ARGV[5] result JSON  ARGV[6] now
+-- ARGV[7] lease token ('' = none): a completion sent again answers with its effects (includes/replay)
 --
 -- Returns JSON CompleteResult: { ok: true, ready: ReadyTask[], run?: RunOutcome }
 -- or { ok: false, reason: not_found | stale } (a duplicate completion changes nothing).
@@ -10,31 +11,48 @@
 -- On a cancelled run the result is kept and nothing is released. On a failing run, the last running
 -- task ending starts compensation (or fails the run). Compensate: compensating -> compensated, then the next step.
 --- @include "includes/keys"
---- @include "includes/engine"
+--- @include "includes/replay"
 
 local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 -- A run that does not exist (or expired) has no tasks hash either: the state read says not_found.
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
+ctx.token = ARGV[7] or ''
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'dependents')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'dependents', 'lease')
 else
-  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority')
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority', 'lease')
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
 local ready = {}
 
-if phase == 'compensate' then
-  if not isLeasedCompensation(ctx, name, attempt) then return refusal('stale') end
-  moveTask(ctx, name, 'compensated', 'endedAt', ctx.now)
-  clearDeadline(ctx, name)
-  local outcome = continueCompensation(ctx, ready)
+local function reply(outcome)
   local fields = { 'ok', 'true', 'ready', jsonArray(ready) }
   if outcome then fields[5], fields[6] = 'run', outcome end
   return jsonObject(fields)
 end
 
-if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
+if phase == 'compensate' then
+  if not isLeasedCompensation(ctx, name, attempt) then
+    if state == 'compensated' and tonumber(taskGet(ctx, name, 'cattempt')) == attempt
+      and sameLease(ctx, name, ctx.token) then
+      return reply(replayedOutcome(ctx, ctx.token, ready))
+    end
+    return refusal('stale')
+  end
+  moveTask(ctx, name, 'compensated', 'endedAt', ctx.now)
+  clearDeadline(ctx, name)
+  return reply(continueCompensation(ctx, ready))
+end
+
+if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then
+  if state == 'completed' and tonumber(taskGet(ctx, name, 'attempt')) == attempt
+    and sameLease(ctx, name, ctx.token) then
+    releasedDependents(ctx, name, ready)
+    return reply(replayedOutcome(ctx, ctx.token, ready))
+  end
+  return refusal('stale')
+end
 moveTask(ctx, name, 'completed', 'endedAt', ctx.now)
 redis.call('HSET', ctx.results, name, ARGV[5])
 clearDeadline(ctx, name)
@@ -53,6 +71,4 @@ if run[1] == 'running' then
     if tonumber(run[4]) == total then outcome = endRun(ctx, 'completed') end
   end
 end
-local fields = { 'ok', 'true', 'ready', jsonArray(ready) }
-if outcome then fields[5], fields[6] = 'run', outcome end
-return jsonObject(fields)
+return reply(outcome)

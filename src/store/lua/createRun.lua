@@ -5,19 +5,33 @@
 -- ARGV[1] runId  ARGV[2] workflow  ARGV[3] input JSON  ARGV[4] meta JSON  ARGV[5] now
 -- ARGV[6] queuedTimeoutMs  ARGV[7] task specs JSON (array, sorted by topoIndex, validated by the caller)
 -- ARGV[8] retention ms once the run ends (0 = keep)
+-- ARGV[9] token of this call ('' = none): sent again (its reply was lost), it answers as the first
+--         time, with the root tasks still waiting for their first attempt
 --
 -- Returns JSON CreateRunResult: { created, ready: ReadyTask[], status }.
 -- An existing run is left untouched: { created: false, ready: [], status }.
 --- @include "includes/keys"
 --- @include "includes/engine"
 
-local existing = redis.call('HGET', KEYS[1], 'status')
-if existing then
-  return jsonObject({ 'created', 'false', 'ready', '[]', 'status', cjson.encode(existing) })
+local runId, now, qto = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
+local token = ARGV[9] or ''
+local ctx = runContext(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], runId, now, qto)
+local existing = redis.call('HMGET', KEYS[1], 'status', 'ctoken')
+if existing[1] then
+  if token == '' or existing[2] ~= token then
+    return jsonObject({ 'created', 'false', 'ready', '[]', 'status', cjson.encode(existing[1]) })
+  end
+  local ready = {}
+  for _, name in ipairs(runOrder(ctx)) do
+    taskPrefetch(ctx, name, 'state', 'attempt', 'deps', 'priority')
+    if taskGet(ctx, name, 'deps') == '[]' and taskGet(ctx, name, 'state') == 'queued'
+      and taskGet(ctx, name, 'attempt') == '1' then
+      ready[#ready + 1] = readyTask(ctx, name, 1, 'execute', nil)
+    end
+  end
+  return jsonObject({ 'created', 'true', 'ready', jsonArray(ready), 'status', cjson.encode(existing[1]) })
 end
 
-local runId, now, qto = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
-local ctx = runContext(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], runId, now, qto)
 local specs = cjson.decode(ARGV[7])
 
 local names, dependents = {}, {}
@@ -32,7 +46,7 @@ end
 redis.call('HSET', ctx.meta,
   'workflow', ARGV[2], 'input', ARGV[3], 'meta', ARGV[4], 'createdAt', ARGV[5], 'status', 'running',
   'qto', ARGV[6], 'ret', ARGV[8] or '0', 'order', jsonStrings(names), 'total', #names,
-  'running', 0, 'completed', 0)
+  'running', 0, 'completed', 0, 'ctoken', token)
 
 -- Every task's fields in one HSET, and the pending count in one HINCRBY.
 local fields = {}

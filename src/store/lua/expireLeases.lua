@@ -31,6 +31,8 @@ for _, member in ipairs(due) do
     requeued[#requeued + 1] = task
     ready[#ready + 1] = task
   elseif state == 'running' or state == 'compensating' then
+    -- The expired lease's holder may still report: that late call is no replay of this change.
+    taskSet(ctx, name, 'lease', '')
     local skipped = {}
     local willRetry, outcome, attempt, phase
     if state == 'running' then

@@ -3,12 +3,14 @@
 -- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
 -- KEYS[4] shard deadlines   KEYS[5] shard stats
 -- ARGV[1] runId  ARGV[2] task  ARGV[3] attempt  ARGV[4] phase  ARGV[5] workerId  ARGV[6] now  ARGV[7] leaseMs
+-- ARGV[8] lease token ('' = none): kept on the task; the same lease asked again answers as the first
+--         time (its reply was lost), not `busy`
 --
 -- Returns JSON LeaseResult: { ok: true, workflow, input, deps, result?, meta, attempt, runCreatedAt }
 -- or { ok: false, reason: not_found | run_ended | busy | stale }.
 -- Execute: queued -> running. Compensate: the compensating task is marked leased. Deadline = now + leaseMs.
 --- @include "includes/keys"
---- @include "includes/engine"
+--- @include "includes/replay"
 
 local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local now = tonumber(ARGV[6])
@@ -17,10 +19,11 @@ local run = redis.call('HMGET', KEYS[1], 'status', 'workflow', 'input', 'meta', 
 local status = run[1]
 if not status then return refusal('not_found') end
 local ctx = runContextFromKeys(runId, now)
+local token = ARGV[8] or ''
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'deps')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'deps', 'lease')
 else
-  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'deps')
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'deps', 'lease')
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
@@ -28,13 +31,20 @@ if isTerminalRun(status) then return refusal('run_ended') end
 
 if phase == 'execute' then
   if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
-  if state == 'running' then return refusal('busy') end
-  if state ~= 'queued' then return refusal('stale') end
-  moveTask(ctx, name, 'running', 'workerId', ARGV[5], 'startedAt', ARGV[6])
+  if state == 'running' then
+    if not sameLease(ctx, name, token) then return refusal('busy') end
+  elseif state ~= 'queued' then
+    return refusal('stale')
+  else
+    moveTask(ctx, name, 'running', 'workerId', ARGV[5], 'startedAt', ARGV[6], 'lease', token)
+  end
 else
   if state ~= 'compensating' or tonumber(taskGet(ctx, name, 'cattempt')) ~= attempt then return refusal('stale') end
-  if taskGet(ctx, name, 'cleased') == '1' then return refusal('busy') end
-  taskSet(ctx, name, 'cleased', 1, 'workerId', ARGV[5], 'startedAt', ARGV[6])
+  if taskGet(ctx, name, 'cleased') == '1' then
+    if not sameLease(ctx, name, token) then return refusal('busy') end
+  else
+    taskSet(ctx, name, 'cleased', 1, 'workerId', ARGV[5], 'startedAt', ARGV[6], 'lease', token)
+  end
 end
 setDeadline(ctx, name, now + tonumber(ARGV[7]))
 

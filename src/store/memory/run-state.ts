@@ -20,6 +20,8 @@ export interface TaskRecord {
   /** Compensation attempt, and whether it is leased (a compensation "running"). */
   compAttempt: number;
   compLeased: boolean;
+  /** Token of the lease it last ran under (replay.ts). */
+  leaseToken?: string;
 }
 
 export interface RunRecord {
@@ -44,6 +46,9 @@ export interface RunRecord {
   compensationFailed: boolean;
   running: number;
   completed: number;
+  /** Token of the call that created it, and of the call that last changed its status (replay.ts). */
+  createToken?: string;
+  changedBy?: string;
 }
 
 const COUNTED: readonly TaskState[] = ['pending', 'queued', 'running', 'completed', 'failed'];
@@ -126,6 +131,8 @@ export class RunContext {
     readonly run: RunRecord,
     readonly now: number,
     readonly queuedTimeoutMs: number = run.queuedTimeoutMs,
+    /** Token of the call making the change ('' for none): a run it moves remembers it. */
+    readonly token: string = '',
   ) {}
 
   task(name: string): TaskRecord {
@@ -152,6 +159,7 @@ export class RunContext {
   moveRun(to: RunState): void {
     assertRunTransition(this.run.status, to);
     this.run.status = to;
+    this.run.changedBy = this.token;
     if (to !== 'compensating') {
       this.run.endedAt = this.now;
       if (this.run.retentionMs > 0) {

@@ -18,6 +18,7 @@ import type {
   TaskView,
 } from '../types.js';
 import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
+import { releasedDependents, replayedOutcome, sameLease } from './replay.js';
 import { purgeExpiredRuns, RunContext, type RunRecord, RunsState, type TaskRecord } from './run-state.js';
 import {
   continueCompensation,
@@ -43,7 +44,20 @@ export class MemoryRunStore implements RunStore {
     validateCreateRun(input);
     purgeExpiredRuns(this.state, input.now);
     const existing = this.state.runs.get(input.runId);
-    if (existing) return { created: false, ready: [], status: existing.status };
+    if (existing) {
+      if (!input.token || existing.createToken !== input.token) {
+        return { created: false, ready: [], status: existing.status };
+      }
+      // The same call again (its reply was lost): the roots still waiting for their first attempt.
+      const ctx = new RunContext(this.state, existing, input.now);
+      const ready = existing.order
+        .filter((name) => {
+          const task = ctx.task(name);
+          return task.spec.dependsOn.length === 0 && task.state === 'queued' && task.attempt === 1;
+        })
+        .map((name) => ctx.ready(name, 1, 'execute'));
+      return { created: true, ready, status: existing.status };
+    }
     const specs = [...input.tasks].sort(byTopoIndex);
     const run: RunRecord = {
       runId: input.runId,
@@ -60,6 +74,7 @@ export class MemoryRunStore implements RunStore {
       compensationFailed: false,
       running: 0,
       completed: 0,
+      createToken: input.token ?? '',
     };
     for (const spec of specs) {
       run.tasks.set(spec.name, {
@@ -87,19 +102,21 @@ export class MemoryRunStore implements RunStore {
     if (!run || !task) return { ok: false, reason: 'not_found' };
     if (TERMINAL_RUN_STATES.includes(run.status)) return { ok: false, reason: 'run_ended' };
     const ctx = new RunContext(this.state, run, input.now);
+    const replay = sameLease(task, input.token);
     if (input.phase === 'execute') {
       if (task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
-      if (task.state === 'running') return { ok: false, reason: 'busy' };
-      if (task.state !== 'queued') return { ok: false, reason: 'stale' };
-      ctx.moveTask(input.task, 'running');
+      if (task.state === 'running' && !replay) return { ok: false, reason: 'busy' };
+      if (task.state !== 'queued' && task.state !== 'running') return { ok: false, reason: 'stale' };
+      if (task.state === 'queued') ctx.moveTask(input.task, 'running');
     } else {
       if (task.state !== 'compensating' || task.compAttempt !== input.attempt)
         return { ok: false, reason: 'stale' };
-      if (task.compLeased) return { ok: false, reason: 'busy' };
+      if (task.compLeased && !replay) return { ok: false, reason: 'busy' };
       task.compLeased = true;
     }
     task.workerId = input.workerId;
     task.startedAt = input.now;
+    task.leaseToken = input.token ?? '';
     ctx.setDeadline(input.task, input.now + input.leaseMs);
     const deps = Object.fromEntries(task.spec.dependsOn.map((d) => [d, parse(run.tasks.get(d)!.result)]));
     const lease: LeaseResult = {
@@ -119,17 +136,31 @@ export class MemoryRunStore implements RunStore {
     const found = this.find(input.runId, input.task);
     if (!found) return { ok: false, reason: 'not_found' };
     const { run, task } = found;
-    const ctx = new RunContext(this.state, run, input.now);
+    const token = input.token ?? '';
+    const ctx = new RunContext(this.state, run, input.now, run.queuedTimeoutMs, token);
     const ready: ReadyTask[] = [];
+    const replay = (): CompleteResult => {
+      const ended = replayedOutcome(ctx, token, ready);
+      return ended ? { ok: true, ready, run: ended } : { ok: true, ready };
+    };
     if (input.phase === 'compensate') {
-      if (!this.isLeasedCompensation(task, input.attempt)) return { ok: false, reason: 'stale' };
+      if (!this.isLeasedCompensation(task, input.attempt)) {
+        const done = task.state === 'compensated' && task.compAttempt === input.attempt;
+        return done && sameLease(task, token) ? replay() : { ok: false, reason: 'stale' };
+      }
       ctx.moveTask(input.task, 'compensated');
       task.endedAt = input.now;
       ctx.clearDeadline(input.task);
       const ended = continueCompensation(ctx, ready);
       return ended ? { ok: true, ready, run: ended } : { ok: true, ready };
     }
-    if (task.state !== 'running' || task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
+    if (task.state !== 'running' || task.attempt !== input.attempt) {
+      if (task.state !== 'completed' || task.attempt !== input.attempt || !sameLease(task, token)) {
+        return { ok: false, reason: 'stale' };
+      }
+      releasedDependents(ctx, input.task, ready);
+      return replay();
+    }
     ctx.moveTask(input.task, 'completed');
     task.result = toJson(input.result);
     task.endedAt = input.now;
@@ -147,13 +178,38 @@ export class MemoryRunStore implements RunStore {
     const found = this.find(input.runId, input.task);
     if (!found) return { ok: false, reason: 'not_found' };
     const { run, task } = found;
-    const ctx = new RunContext(this.state, run, input.now);
+    const token = input.token ?? '';
+    const ctx = new RunContext(this.state, run, input.now, run.queuedTimeoutMs, token);
     if (input.phase === 'compensate') {
-      if (!this.isLeasedCompensation(task, input.attempt)) return { ok: false, reason: 'stale' };
-      return { ok: true, skipped: [], ...failCompensation(ctx, input.task, input.error, input.retryAt) };
+      if (this.isLeasedCompensation(task, input.attempt)) {
+        return { ok: true, skipped: [], ...failCompensation(ctx, input.task, input.error, input.retryAt) };
+      }
+    } else if (task.state === 'running' && task.attempt === input.attempt) {
+      return { ok: true, ...failExecution(ctx, input.task, input.error, input.retryAt) };
     }
-    if (task.state !== 'running' || task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
-    return { ok: true, ...failExecution(ctx, input.task, input.error, input.retryAt) };
+    return sameLease(task, token) ? this.replayFailure(ctx, input) : { ok: false, reason: 'stale' };
+  }
+
+  /** A failure recorded already whose reply was lost: its effects again (replay.ts). */
+  private replayFailure(ctx: RunContext, input: FailInput): FailResult {
+    const task = ctx.task(input.task);
+    const compensate = input.phase === 'compensate';
+    const current = compensate ? task.compAttempt : task.attempt;
+    const waiting = task.state === 'queued' || (task.state === 'compensating' && !task.compLeased);
+    if (current === input.attempt + 1 && waiting) {
+      const ready = [ctx.ready(input.task, current, input.phase, task.notBefore)];
+      return { ok: true, willRetry: true, ready, skipped: [] };
+    }
+    if (current === input.attempt && (task.state === 'failed' || task.state === 'compensation_failed')) {
+      const firstFailure = task.state === 'failed' && ctx.run.failedTask === input.task;
+      const skipped = firstFailure ? ctx.run.order.filter((n) => ctx.task(n).state === 'skipped') : [];
+      const ready: ReadyTask[] = [];
+      const ended = replayedOutcome(ctx, input.token ?? '', ready);
+      return ended
+        ? { ok: true, willRetry: false, ready, skipped, run: ended }
+        : { ok: true, willRetry: false, ready, skipped };
+    }
+    return { ok: false, reason: 'stale' };
   }
 
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
@@ -180,6 +236,8 @@ export class MemoryRunStore implements RunStore {
         result.requeued.push(ready);
         result.ready.push(ready);
       } else if (task.state === 'running' || task.state === 'compensating') {
+        // The expired lease's holder may still report: that late call is no replay of this change.
+        task.leaseToken = '';
         const compensate = task.state === 'compensating';
         const attempt = compensate ? task.compAttempt : task.attempt;
         const failed = compensate

@@ -54,27 +54,37 @@ export class RedisRunStore implements RunStore {
       input.queuedTimeoutMs,
       JSON.stringify(specs),
       input.retentionMs ?? 0,
+      input.token ?? '',
     ]);
   }
 
   leaseAttempt(input: LeaseInput): Promise<LeaseResult> {
-    const { task, attempt, phase, workerId, now, leaseMs } = input;
-    return this.runScript(scripts.leaseAttempt, input.runId, [task, attempt, phase, workerId, now, leaseMs]);
+    const { task, attempt, phase, workerId, now, leaseMs, token = '' } = input;
+    return this.runScript(scripts.leaseAttempt, input.runId, [
+      task,
+      attempt,
+      phase,
+      workerId,
+      now,
+      leaseMs,
+      token,
+    ]);
   }
 
   completeAttempt(input: CompleteInput): Promise<CompleteResult> {
-    const { task, attempt, phase, now } = input;
+    const { task, attempt, phase, now, token = '' } = input;
     return this.runScript(scripts.completeAttempt, input.runId, [
       task,
       attempt,
       phase,
       toJson(input.result),
       now,
+      token,
     ]);
   }
 
   failAttempt(input: FailInput): Promise<FailResult> {
-    const { task, attempt, phase, error, now, retryAt } = input;
+    const { task, attempt, phase, error, now, retryAt, token = '' } = input;
     return this.runScript(scripts.failAttempt, input.runId, [
       task,
       attempt,
@@ -82,6 +92,7 @@ export class RedisRunStore implements RunStore {
       error,
       now,
       retryAt ?? '',
+      token,
     ]);
   }
 

@@ -57,6 +57,9 @@ export class RedisDispatcher {
   private readonly blocker: Redis;
   private blocking: Promise<unknown> | undefined;
   private readonly loop: Promise<void>;
+  /** Names this dispatcher's claim tokens. */
+  private readonly id = crypto.randomUUID().slice(0, 13);
+  private claims = 0;
 
   constructor(
     redis: Redis,
@@ -94,7 +97,11 @@ export class RedisDispatcher {
     this.signal.fire();
     await this.loop;
     this.blocker.disconnect();
-    await this.blocking;
+    // A wait queued while the connection was reconnecting is never answered once it is closed
+    // (ioredis rejects queued commands only when a live connection closes): do not wait for ever.
+    const waited = sleep(1_000);
+    await Promise.race([this.blocking, waited.done]);
+    waited.cancel();
   }
 
   private get maxDeliveries(): number {
@@ -170,7 +177,8 @@ export class RedisDispatcher {
       calls.push({
         script: lua.claim,
         keys: [k.ready, k.delayed, k.inflight, k.payload, k.meta, k.running, k.deliveries, k.stats, k.wake],
-        args: [k.base, free, this.options.visibilityMs, this.options.claimScanBudget],
+        // A token per claim: sent again after a dropped connection, it gets the same items back.
+        args: [k.base, free, this.options.visibilityMs, this.options.claimScanBudget, this.claimToken()],
       });
     }
     let results: unknown[];
@@ -195,6 +203,11 @@ export class RedisDispatcher {
     const claim =
       free > 0 && !(results.at(-1) instanceof Error) ? parseClaimReply(results.at(-1)) : undefined;
     return { items: claim?.items ?? [], waitMs: claim?.waitMs ?? -1, error };
+  }
+
+  private claimToken(): string {
+    this.claims += 1;
+    return `${this.id}.${this.claims.toString(36)}`;
   }
 
   /** Starts buffered invocations while slots are free. */

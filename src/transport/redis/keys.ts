@@ -33,6 +33,8 @@ export interface TransportKeys {
   dedup(dedupId: string): string;
   /** list of items waiting for a slot of their flow key. */
   parked(flowKey: string): string;
+  /** the ids one claim took, kept for its visibility window so the same claim sent again gets them. */
+  claim(token: string): string;
 }
 
 /** Ready score = rank * PRIORITY_SPAN + id; mirrors `lua/includes/readyScore.lua`. */
@@ -59,5 +61,6 @@ export function transportKeys(prefix: string): TransportKeys {
     wake: `${base}wake`,
     dedup: (dedupId) => `${base}dedup:${dedupId}`,
     parked: (flowKey) => `${base}parked:${flowKey}`,
+    claim: (token) => `${base}claim:${token}`,
   };
 }

@@ -75,10 +75,11 @@ local function moveRun(ctx, to)
   if not canMoveRun(from, to) then
     error('illegal run transition ' .. tostring(from) .. ' -> ' .. to .. ' (' .. ctx.id .. ')')
   end
+  -- `by`: the token of the call that made the change (includes/replay), '' for none.
   if to == 'compensating' then
-    redis.call('HSET', ctx.meta, 'status', to)
+    redis.call('HSET', ctx.meta, 'status', to, 'by', ctx.token or '')
   else
-    redis.call('HSET', ctx.meta, 'status', to, 'endedAt', ctx.now)
+    redis.call('HSET', ctx.meta, 'status', to, 'endedAt', ctx.now, 'by', ctx.token or '')
   end
 end
 

@@ -13,6 +13,10 @@
 --
 --   ARGV[1] base key        ARGV[2] count           ARGV[3] visibility ms
 --   ARGV[4] scan budget (extra ready items this call may park before giving up)
+--   ARGV[5] claim token ('' = none). The ids a claim took are kept for the visibility window: the
+--           same claim sent again (its reply was lost to a dropped connection, and ioredis sends
+--           unanswered commands again) answers with those still in flight instead of taking more
+--           and leaving them invisible until their deadline.
 --
 -- Output: { waitMs, id1, deliveries1, payload1, id2, ... }
 --   waitMs: ms until the next delayed item is due or in-flight deadline passes; -1 when none.
@@ -30,6 +34,23 @@ local want = tonumber(ARGV[2])
 local now = nowMs()
 local deadline = now + tonumber(ARGV[3])
 local budget = want + tonumber(ARGV[4])
+local token = ARGV[5] or ''
+
+if token ~= '' then
+  local previous = redis.call('GET', claimKey(base, token))
+  if previous then
+    local again = { 0 }
+    for id in string.gmatch(previous, '[^,]+') do
+      local payload = redis.call('ZSCORE', KEYS[3], id) and redis.call('HGET', KEYS[4], id)
+      if payload then
+        again[#again + 1] = id
+        again[#again + 1] = tonumber(redis.call('HGET', KEYS[7], id) or '1')
+        again[#again + 1] = payload
+      end
+    end
+    return again
+  end
+end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, MOVE_LIMIT)
 for _, id in ipairs(due) do
@@ -56,6 +77,7 @@ end
 
 local out = { 0 }
 local claimed = 0
+local taken = {}
 while claimed < want and budget > 0 do
   local popped = redis.call('ZPOPMIN', KEYS[1], math.min(want - claimed, budget))
   if #popped == 0 then
@@ -81,6 +103,7 @@ while claimed < want and budget > 0 do
         out[#out + 1] = redis.call('HINCRBY', KEYS[7], id, 1)
         out[#out + 1] = payload
         claimed = claimed + 1
+        taken[claimed] = id
       end
     else
       -- A half-written item (should not happen): drop its remains.
@@ -88,6 +111,10 @@ while claimed < want and budget > 0 do
       redis.call('HDEL', KEYS[5], id)
     end
   end
+end
+
+if token ~= '' and claimed > 0 then
+  redis.call('SET', claimKey(base, token), table.concat(taken, ','), 'PX', ARGV[3])
 end
 
 if claimed == want and redis.call('ZCARD', KEYS[1]) > 0 then

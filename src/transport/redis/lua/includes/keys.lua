@@ -1,10 +1,14 @@
 -- Keys a script derives from the transport's base key (ARGV "base", e.g. "app:{transport}:").
 -- They share the base, hence its hash tag, so every script stays single-slot on Redis Cluster.
--- Mirrors dedupKey / parkedKey in src/transport/redis/keys.ts: change both together.
+-- Mirrors dedup / parked / claim in src/transport/redis/keys.ts: change both together.
 local function dedupKey(base, dedupId)
   return base .. 'dedup:' .. dedupId
 end
 
 local function parkedKey(base, flowKey)
   return base .. 'parked:' .. flowKey
+end
+
+local function claimKey(base, token)
+  return base .. 'claim:' .. token
 end
