@@ -9,10 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redis } from '../integration/backends.js';
 import { freePort } from '../support/net.js';
-import { newPrefix } from '../support/redis.js';
+import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -130,7 +131,7 @@ describe('the Node entry (npm start)', () => {
     }
   });
 
-  it('on Redis it needs a token, serves with it, and drains on SIGTERM', async () => {
+  it('on Redis it needs a token, serves with it, rides out dropped connections, and drains on SIGTERM', async () => {
     ns = newPrefix();
     const refused = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
       env: {
@@ -176,6 +177,36 @@ describe('the Node entry (npm start)', () => {
     }, 'the pipeline to complete');
     expect(ended.event.data.results.merge).toEqual({ sumOfSquares: 14, count: 3 });
     expect((await fetch(`${served.url}/ready`)).status).toBe(200);
+
+    // Redis drops the process's connections (named waooaw:<role>:<pid>): it says so once, reconnects,
+    // and serves on.
+    const admin = new Redis(REDIS_URL);
+    const list = (await admin.client('LIST')) as string;
+    const mine = list
+      .split('\n')
+      .filter((l) => new RegExp(` name=waooaw:\\w+:${served!.child.pid} `).test(l));
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    for (const line of mine) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+    admin.disconnect();
+    const second = { ...event, id: `entry-${randomUUID()}` };
+    await waitFor(() => served!.output.join('').includes('redis connection restored'), 'the reconnection');
+    const again = await fetch(`${served.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(second),
+    });
+    expect(again.status).toBe(202);
+    await waitFor(async () => {
+      const res = await fetch(`${served!.url}/events?type=orchestration.workflow.completed`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return ((await res.json()) as { event: { causationid: string } }[]).some(
+        (l) => l.event.causationid === second.id,
+      );
+    }, 'the second pipeline to complete');
+    const logs = served.output.join('');
+    expect(logs).toContain('"msg":"redis connection lost, reconnecting"');
+    expect(logs).not.toContain('Unhandled error event');
 
     served.child.kill('SIGTERM');
     const exit = await new Promise<number | null>((r) => served!.child.on('exit', r));
