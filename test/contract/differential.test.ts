@@ -8,17 +8,24 @@ import { redisNamespace } from './redis-namespace.js';
 
 /**
  * Differential check: random workflows driven by random operations must get the same answers, the
- * same run views and the same stats from the memory store and from Redis (with shards).
+ * same run views and the same stats from the memory store and from Redis (with shards), replays
+ * of calls sent again with their token included.
  */
-type Op =
-  | { kind: 'lease' | 'complete' | 'fail' | 'retry'; task: number; attempt: number; phase: Phase }
-  | { kind: 'expire' | 'cancel'; task: number; attempt: number; phase: Phase };
+type Op = {
+  kind: 'lease' | 'complete' | 'fail' | 'retry' | 'expire' | 'cancel';
+  task: number;
+  attempt: number;
+  phase: Phase;
+  /** A few tokens only, so that calls often repeat one: replays must agree too. */
+  token: string;
+};
 
 const opArb: fc.Arbitrary<Op> = fc.record({
   kind: fc.constantFrom('lease', 'lease', 'complete', 'complete', 'fail', 'retry', 'expire', 'cancel'),
   task: fc.nat(5),
   attempt: fc.integer({ min: 1, max: 3 }),
   phase: fc.constantFrom<Phase>('execute', 'execute', 'execute', 'compensate'),
+  token: fc.constantFrom('', 'k1', 'k2'),
 });
 
 const workflowArb = fc.integer({ min: 2, max: 6 }).chain((n) =>
@@ -46,7 +53,7 @@ const workflowArb = fc.integer({ min: 2, max: 6 }).chain((n) =>
 async function apply(store: Store, runId: string, tasks: TaskSpec[], op: Op, step: number): Promise<unknown> {
   const task = tasks[op.task % tasks.length]!.name;
   const now = T0 + step * 1000;
-  const base = { runId, task, attempt: op.attempt, phase: op.phase, now };
+  const base = { runId, task, attempt: op.attempt, phase: op.phase, now, token: op.token };
   switch (op.kind) {
     case 'lease':
       return store.leaseAttempt({ ...base, workerId: 'w', leaseMs: 2500 });
@@ -97,7 +104,7 @@ describe('memory and Redis stores agree', () => {
         expect(await redis.getRun(runId)).toEqual(await memory.getRun(runId));
         expect(await redis.queueStats()).toEqual(await memory.queueStats());
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.DIFF_RUNS ?? 200) },
     );
   });
 });

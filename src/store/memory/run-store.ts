@@ -102,21 +102,32 @@ export class MemoryRunStore implements RunStore {
     if (!run || !task) return { ok: false, reason: 'not_found' };
     if (TERMINAL_RUN_STATES.includes(run.status)) return { ok: false, reason: 'run_ended' };
     const ctx = new RunContext(this.state, run, input.now);
-    const replay = sameLease(task, input.token);
+    // Leased already: by this very call sent again (same token), or by another (busy).
+    let replay = false;
     if (input.phase === 'execute') {
       if (task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
-      if (task.state === 'running' && !replay) return { ok: false, reason: 'busy' };
-      if (task.state !== 'queued' && task.state !== 'running') return { ok: false, reason: 'stale' };
-      if (task.state === 'queued') ctx.moveTask(input.task, 'running');
+      if (task.state === 'running') {
+        if (!sameLease(task, input.token)) return { ok: false, reason: 'busy' };
+        replay = true;
+      } else if (task.state !== 'queued') {
+        return { ok: false, reason: 'stale' };
+      } else {
+        ctx.moveTask(input.task, 'running');
+      }
     } else {
       if (task.state !== 'compensating' || task.compAttempt !== input.attempt)
         return { ok: false, reason: 'stale' };
-      if (task.compLeased && !replay) return { ok: false, reason: 'busy' };
+      if (task.compLeased) {
+        if (!sameLease(task, input.token)) return { ok: false, reason: 'busy' };
+        replay = true;
+      }
       task.compLeased = true;
     }
-    task.workerId = input.workerId;
-    task.startedAt = input.now;
-    task.leaseToken = input.token ?? '';
+    if (!replay) {
+      task.workerId = input.workerId;
+      task.startedAt = input.now;
+      task.leaseToken = input.token ?? '';
+    }
     ctx.setDeadline(input.task, input.now + input.leaseMs);
     const deps = Object.fromEntries(task.spec.dependsOn.map((d) => [d, parse(run.tasks.get(d)!.result)]));
     const lease: LeaseResult = {
