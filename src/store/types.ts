@@ -54,7 +54,7 @@ export interface CreateRunInput {
   retentionMs?: number;
   /**
    * Unique per call. Sent again with the same token (its reply was lost), the call answers
-   * `created: true` again, with the root tasks still waiting for their first attempt.
+   * `created: true` again, with the tasks still waiting for their first attempt.
    */
   token?: string;
 }

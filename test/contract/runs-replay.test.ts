@@ -4,54 +4,32 @@
  * call is a duplicate and is refused as before.
  */
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/index.js';
+import type { Phase, Store } from '../../src/index.js';
 import { backends } from './backends.js';
 import { LEASE, runId, runInput, states, T0, task } from './fixtures.js';
 import { useStore } from './setup.js';
 
-const leaseWith = (
-  store: Store,
-  id: string,
-  name: string,
-  token: string,
-  attempt = 1,
-  phase: 'execute' | 'compensate' = 'execute',
-) =>
-  store.leaseAttempt({
-    runId: id,
-    task: name,
-    attempt,
-    phase,
-    workerId: 'w1',
-    now: T0,
-    leaseMs: LEASE,
-    token,
-  });
+/** Which attempt a call is about: the first execution unless said otherwise. */
+interface Attempt {
+  attempt?: number;
+  phase?: Phase;
+}
+const at = (runId: string, task: string, { attempt = 1, phase = 'execute' }: Attempt = {}) => ({
+  runId,
+  task,
+  attempt,
+  phase,
+});
 
-const completeWith = (
-  store: Store,
-  id: string,
-  name: string,
-  token: string,
-  attempt = 1,
-  phase: 'execute' | 'compensate' = 'execute',
-) =>
-  store.completeAttempt({ runId: id, task: name, attempt, phase, result: `${name}-ok`, now: T0 + 1, token });
+const leaseWith = (store: Store, id: string, name: string, token: string, which?: Attempt) =>
+  store.leaseAttempt({ ...at(id, name, which), workerId: 'w1', now: T0, leaseMs: LEASE, token });
 
-const failWith = (
-  store: Store,
-  id: string,
-  name: string,
-  token: string,
-  retryAt?: number,
-  attempt = 1,
-  phase: 'execute' | 'compensate' = 'execute',
-) =>
+const completeWith = (store: Store, id: string, name: string, token: string, which?: Attempt) =>
+  store.completeAttempt({ ...at(id, name, which), result: `${name}-ok`, now: T0 + 1, token });
+
+const failWith = (store: Store, id: string, name: string, token: string, retryAt?: number, which?: Attempt) =>
   store.failAttempt({
-    runId: id,
-    task: name,
-    attempt,
-    phase,
+    ...at(id, name, which),
     error: 'boom',
     now: T0 + 1,
     token,
@@ -134,10 +112,10 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
     });
     expect(await failWith(ctx.store, id, 'b', 'lease-b1', T0 + 500)).toEqual(retry);
 
-    await leaseWith(ctx.store, id, 'b', 'lease-b2', 2);
+    await leaseWith(ctx.store, id, 'b', 'lease-b2', { attempt: 2 });
     // The retry's lease took over: the first attempt's failure is now a stale duplicate.
     expect(await failWith(ctx.store, id, 'b', 'lease-b1', T0 + 500)).toEqual({ ok: false, reason: 'stale' });
-    const final = await failWith(ctx.store, id, 'b', 'lease-b2', undefined, 2);
+    const final = await failWith(ctx.store, id, 'b', 'lease-b2', undefined, { attempt: 2 });
     expect(final).toMatchObject({
       ok: true,
       willRetry: false,
@@ -145,21 +123,25 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
       ready: [{ task: 'a', phase: 'compensate', attempt: 1 }],
       run: { status: 'compensating', failedTask: 'b' },
     });
-    expect(await failWith(ctx.store, id, 'b', 'lease-b2', undefined, 2)).toEqual(final);
+    expect(await failWith(ctx.store, id, 'b', 'lease-b2', undefined, { attempt: 2 })).toEqual(final);
 
     // The compensation: a failed step retried, then completed, each answered again the same.
-    await leaseWith(ctx.store, id, 'a', 'comp-1', 1, 'compensate');
-    const compRetry = await failWith(ctx.store, id, 'a', 'comp-1', T0 + 700, 1, 'compensate');
+    await leaseWith(ctx.store, id, 'a', 'comp-1', { phase: 'compensate' });
+    const compRetry = await failWith(ctx.store, id, 'a', 'comp-1', T0 + 700, { phase: 'compensate' });
     expect(compRetry).toMatchObject({
       ok: true,
       willRetry: true,
       ready: [{ task: 'a', attempt: 2, phase: 'compensate' }],
     });
-    expect(await failWith(ctx.store, id, 'a', 'comp-1', T0 + 700, 1, 'compensate')).toEqual(compRetry);
-    await leaseWith(ctx.store, id, 'a', 'comp-2', 2, 'compensate');
-    const compensated = await completeWith(ctx.store, id, 'a', 'comp-2', 2, 'compensate');
+    expect(await failWith(ctx.store, id, 'a', 'comp-1', T0 + 700, { phase: 'compensate' })).toEqual(
+      compRetry,
+    );
+    await leaseWith(ctx.store, id, 'a', 'comp-2', { attempt: 2, phase: 'compensate' });
+    const compensated = await completeWith(ctx.store, id, 'a', 'comp-2', { attempt: 2, phase: 'compensate' });
     expect(compensated.ok && compensated.run?.status).toBe('compensated');
-    expect(await completeWith(ctx.store, id, 'a', 'comp-2', 2, 'compensate')).toEqual(compensated);
+    expect(await completeWith(ctx.store, id, 'a', 'comp-2', { attempt: 2, phase: 'compensate' })).toEqual(
+      compensated,
+    );
   });
 
   it('does not take a late report from an expired lease for a replay', async () => {

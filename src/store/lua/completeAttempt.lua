@@ -48,7 +48,7 @@ end
 if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then
   if state == 'completed' and tonumber(taskGet(ctx, name, 'attempt')) == attempt
     and sameLease(ctx, name, ctx.token) then
-    releasedDependents(ctx, name, ready)
+    waitingFirstAttempts(ctx, cjson.decode(taskGet(ctx, name, 'dependents')), ready)
     return reply(replayedOutcome(ctx, ctx.token, ready))
   end
   return refusal('stale')

@@ -6,12 +6,12 @@
 -- ARGV[6] queuedTimeoutMs  ARGV[7] task specs JSON (array, sorted by topoIndex, validated by the caller)
 -- ARGV[8] retention ms once the run ends (0 = keep)
 -- ARGV[9] token of this call ('' = none): sent again (its reply was lost), it answers as the first
---         time, with the root tasks still waiting for their first attempt
+--         time, with the tasks still waiting for their first attempt (the roots, or what they released)
 --
 -- Returns JSON CreateRunResult: { created, ready: ReadyTask[], status }.
 -- An existing run is left untouched: { created: false, ready: [], status }.
 --- @include "includes/keys"
---- @include "includes/engine"
+--- @include "includes/replay"
 
 local runId, now, qto = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6])
 local token = ARGV[9] or ''
@@ -22,13 +22,7 @@ if existing[1] then
     return jsonObject({ 'created', 'false', 'ready', '[]', 'status', cjson.encode(existing[1]) })
   end
   local ready = {}
-  for _, name in ipairs(runOrder(ctx)) do
-    taskPrefetch(ctx, name, 'state', 'attempt', 'deps', 'priority')
-    if taskGet(ctx, name, 'deps') == '[]' and taskGet(ctx, name, 'state') == 'queued'
-      and taskGet(ctx, name, 'attempt') == '1' then
-      ready[#ready + 1] = readyTask(ctx, name, 1, 'execute', nil)
-    end
-  end
+  waitingFirstAttempts(ctx, runOrder(ctx), ready)
   return jsonObject({ 'created', 'true', 'ready', jsonArray(ready), 'status', cjson.encode(existing[1]) })
 end
 

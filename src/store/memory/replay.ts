@@ -13,12 +13,12 @@ export function sameLease(task: TaskRecord, token: string | undefined): boolean 
   return token !== undefined && token !== '' && task.leaseToken === token;
 }
 
-/** Dependents of `name` it released that wait for their first attempt. */
-export function releasedDependents(ctx: RunContext, name: string, ready: ReadyTask[]): void {
-  for (const dependent of ctx.task(name).dependents) {
-    const task = ctx.task(dependent);
+/** Those of `names` released (nothing left to wait for) and waiting for their first attempt. */
+export function waitingFirstAttempts(ctx: RunContext, names: readonly string[], ready: ReadyTask[]): void {
+  for (const name of names) {
+    const task = ctx.task(name);
     if (task.state === 'queued' && task.left === 0 && task.attempt === 1) {
-      ready.push(ctx.ready(dependent, 1, 'execute'));
+      ready.push(ctx.ready(name, 1, 'execute'));
     }
   }
 }

@@ -18,7 +18,7 @@ import type {
   TaskView,
 } from '../types.js';
 import { byTopoIndex, toJson, validateCreateRun } from '../validate.js';
-import { releasedDependents, replayedOutcome, sameLease } from './replay.js';
+import { replayedOutcome, sameLease, waitingFirstAttempts } from './replay.js';
 import { purgeExpiredRuns, RunContext, type RunRecord, RunsState, type TaskRecord } from './run-state.js';
 import {
   continueCompensation,
@@ -48,14 +48,9 @@ export class MemoryRunStore implements RunStore {
       if (!input.token || existing.createToken !== input.token) {
         return { created: false, ready: [], status: existing.status };
       }
-      // The same call again (its reply was lost): the roots still waiting for their first attempt.
-      const ctx = new RunContext(this.state, existing, input.now);
-      const ready = existing.order
-        .filter((name) => {
-          const task = ctx.task(name);
-          return task.spec.dependsOn.length === 0 && task.state === 'queued' && task.attempt === 1;
-        })
-        .map((name) => ctx.ready(name, 1, 'execute'));
+      // The same call again (its reply was lost): what waits for its first attempt.
+      const ready: ReadyTask[] = [];
+      waitingFirstAttempts(new RunContext(this.state, existing, input.now), existing.order, ready);
       return { created: true, ready, status: existing.status };
     }
     const specs = [...input.tasks].sort(byTopoIndex);
@@ -169,7 +164,7 @@ export class MemoryRunStore implements RunStore {
       if (task.state !== 'completed' || task.attempt !== input.attempt || !sameLease(task, token)) {
         return { ok: false, reason: 'stale' };
       }
-      releasedDependents(ctx, input.task, ready);
+      waitingFirstAttempts(ctx, task.dependents, ready);
       return replay();
     }
     ctx.moveTask(input.task, 'completed');

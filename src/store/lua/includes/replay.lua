@@ -11,13 +11,13 @@ local function sameLease(ctx, name, token)
   return token ~= nil and token ~= '' and taskGet(ctx, name, 'lease') == token
 end
 
--- Dependents of `name` it released that wait for their first attempt.
-local function releasedDependents(ctx, name, ready)
-  for _, dependent in ipairs(cjson.decode(taskGet(ctx, name, 'dependents'))) do
-    taskPrefetch(ctx, dependent, 'state', 'attempt', 'left', 'priority')
-    if taskGet(ctx, dependent, 'state') == 'queued' and taskGet(ctx, dependent, 'left') == '0'
-      and taskGet(ctx, dependent, 'attempt') == '1' then
-      ready[#ready + 1] = readyTask(ctx, dependent, 1, 'execute', nil)
+-- Those of `names` released (nothing left to wait for) and waiting for their first attempt.
+local function waitingFirstAttempts(ctx, names, ready)
+  for _, name in ipairs(names) do
+    taskPrefetch(ctx, name, 'state', 'attempt', 'left', 'priority')
+    if taskGet(ctx, name, 'state') == 'queued' and taskGet(ctx, name, 'left') == '0'
+      and taskGet(ctx, name, 'attempt') == '1' then
+      ready[#ready + 1] = readyTask(ctx, name, 1, 'execute', nil)
     end
   end
 end
