@@ -1,4 +1,4 @@
--- Replays: a state change whose reply never reached its caller (a dropped connection; ioredis sends
+-- Replays: a state change whose reply never reached its caller (a dropped connection: clients send
 -- unanswered commands again after reconnecting) comes again with the same token. It finds its change
 -- made and answers with its effects again, recomputed from the state, instead of `stale` or `busy`:
 -- what it released, the compensation steps waiting, and the run's outcome when it changed the run.

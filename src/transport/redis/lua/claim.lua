@@ -14,7 +14,7 @@
 --   ARGV[1] base key        ARGV[2] count           ARGV[3] visibility ms
 --   ARGV[4] scan budget (extra ready items this call may park before giving up)
 --   ARGV[5] claim token ('' = none). The ids a claim took are kept for the visibility window: the
---           same claim sent again (its reply was lost to a dropped connection, and ioredis sends
+--           same claim sent again (its reply was lost to a dropped connection, and a client sends
 --           unanswered commands again) answers with those still in flight instead of taking more
 --           and leaving them invisible until their deadline.
 --
