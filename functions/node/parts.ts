@@ -27,8 +27,9 @@ export interface NodeParts {
 }
 
 /**
- * Redis when `REDIS_URL` is set (an outage is logged once, and its end), the embedded in-memory default otherwise. `onDropped` hears about
- * invocations the dispatcher gave up on (redelivery cap reached), for the DLQ.
+ * Redis when `REDIS_URL` is set (an outage is logged once, and its end), the embedded in-memory
+ * default otherwise. `onDropped` hears about invocations the dispatcher gave up on (redelivery cap
+ * reached), for the DLQ.
  */
 export function createNodeParts(
   config: NodeConfig,
