@@ -11,6 +11,7 @@ import { AttemptAbort } from './attempt-abort.js';
 import { callToken } from './call-token.js';
 import type { OrchestratorConfig } from './config.js';
 import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
+import { withResends } from './resend.js';
 import type { RunEffects } from './run-effects.js';
 
 type Leased = Extract<LeaseResult, { ok: true }>;
@@ -60,7 +61,7 @@ async function attempt(
   const startedAt = clock();
   // The lease's token: its completion or failure carries it too, so a resent call is answered.
   const token = callToken(workerId);
-  const lease = await store.leaseAttempt({
+  const leaseInput = {
     runId: invocation.runId,
     task: invocation.task,
     attempt: invocation.attempt,
@@ -69,7 +70,8 @@ async function attempt(
     now: startedAt,
     leaseMs: timeoutMs + config.leaseGraceMs,
     token,
-  });
+  };
+  const lease = await withResends(() => store.leaseAttempt(leaseInput));
   if (!lease.ok) {
     logger.debug('attempt not leased', { ...invocation, reason: lease.reason });
     span.setAttribute(ATTR.taskOutcome, 'not_leased');
@@ -99,7 +101,8 @@ async function attempt(
   if (!outcome.ok) recordFailure(span, outcome.error);
   if (outcome.ok) {
     span.setAttribute(ATTR.taskOutcome, 'completed');
-    const done = await store.completeAttempt({ ...target(ref), result: outcome.value, now: endedAt, token });
+    const completion = { ...target(ref), result: outcome.value, now: endedAt, token };
+    const done = await withResends(() => store.completeAttempt(completion));
     if (!done.ok) {
       logger.warn('completion refused', { ...ref, reason: done.reason });
     } else {
@@ -118,13 +121,14 @@ async function attempt(
     const policy = phase === 'execute' ? definition.retry : definition.compensationRetry;
     const decision = nextRetry(policy, lease.attempt, outcome.error, { random: config.random, now: endedAt });
     const error = serializeError(outcome.error);
-    const failed = await store.failAttempt({
+    const failure = {
       ...target(ref),
       error,
       now: endedAt,
       token,
       ...(decision.retry ? { retryAt: decision.at } : {}),
-    });
+    };
+    const failed = await withResends(() => store.failAttempt(failure));
     if (!failed.ok) {
       logger.warn('failure refused', { ...ref, reason: failed.reason });
     } else {

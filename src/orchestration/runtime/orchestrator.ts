@@ -9,6 +9,7 @@ import { type LocalAttempts, runAttempt } from './attempt.js';
 import { callToken } from './call-token.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
 import { BackgroundWork, ListenerCalls } from './lifecycle.js';
+import { withResends } from './resend.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
 
@@ -77,7 +78,7 @@ export class Orchestrator {
     const meta = given.traceparent ? given : { ...given, ...trace };
     span.setAttribute(ATTR.runId, runId);
     const now = clock();
-    const created = await store.createRun({
+    const creation = {
       runId,
       workflow: workflow.name,
       input,
@@ -87,7 +88,8 @@ export class Orchestrator {
       queuedTimeoutMs: this.config.queuedTimeoutMs,
       retentionMs: this.config.runRetentionMs,
       token: callToken(this.config.workerId),
-    });
+    };
+    const created = await withResends(() => store.createRun(creation));
     span.setAttribute(ATTR.runCreated, created.created);
     if (created.created) {
       const calls = new ListenerCalls(this.config.listener);

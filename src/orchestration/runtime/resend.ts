@@ -1,0 +1,21 @@
+import { StoreError } from '../../store/index.js';
+
+/** Waits between sends of one state change: about 1.3 s in all before the transport's own retry. */
+const RESEND_DELAYS_MS = [50, 250, 1_000];
+
+/**
+ * Sends a token-carrying state change again when it fails for any reason but bad input: the change
+ * may have been made with only its reply lost, and the store answers a resend with the first
+ * call's effects. Sent anew by the transport instead, it would carry a new token, and a lease it
+ * made would answer `busy` until it expired.
+ */
+export async function withResends<T>(call: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof StoreError || i >= RESEND_DELAYS_MS.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RESEND_DELAYS_MS[i]));
+    }
+  }
+}

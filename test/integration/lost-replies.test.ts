@@ -1,0 +1,97 @@
+/**
+ * A state change made in Redis whose reply never comes back (the connection dropped right after):
+ * the orchestrator sends it again with its token, and the store answers with the first call's
+ * effects. Runs finish at once, each task run once, instead of waiting for a lease to expire.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEvent, createWaooaw, defineWorkflow, type Store, type Waooaw } from '../../src/index.js';
+import { EventRecorder } from '../support/event-recorder.js';
+import { newPrefix } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+import { BACKENDS, type Parts } from './backends.js';
+
+const RESENT = ['createRun', 'leaseAttempt', 'completeAttempt', 'failAttempt'] as const;
+
+/**
+ * The store as seen through a connection that drops after every first state change of a kind:
+ * the change is made, the caller gets an error instead of the reply.
+ */
+function losingFirstReplies(store: Store): { store: Store; lost: string[] } {
+  const lost: string[] = [];
+  const seen = new Set<string>();
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (!(RESENT as readonly (string | symbol)[]).includes(prop)) return value.bind(target);
+      return async (input: { runId: string; task?: string; attempt?: number }) => {
+        const reply = await value.call(target, input);
+        const key = `${String(prop)} ${input.runId} ${input.task ?? ''} ${input.attempt ?? ''}`;
+        if (seen.has(key)) return reply;
+        seen.add(key);
+        lost.push(key);
+        throw new Error('Connection is closed.');
+      };
+    },
+  });
+  return { store: wrapped, lost };
+}
+
+const executions: string[] = [];
+let failuresLeft = 0;
+const flow = defineWorkflow({ name: 'lossy', triggers: [{ type: 'test.lossy' }] })
+  .task('a', async (ctx) => {
+    executions.push(`${ctx.runId}:a:${ctx.attempt}`);
+    if (failuresLeft-- > 0) throw new Error('flaky');
+    return 1;
+  })
+  .task('b', { dependsOn: ['a'] }, async (ctx) => {
+    executions.push(`${ctx.runId}:b:${ctx.attempt}`);
+    return ctx.deps.a + 1;
+  });
+
+describe.each(BACKENDS)('lost replies on $name', (backend) => {
+  let app: Waooaw | undefined;
+  let parts: Parts | undefined;
+  let ns = '';
+
+  afterEach(async () => {
+    await app?.stop();
+    await parts?.close();
+    await backend.cleanup(ns);
+  });
+
+  it('sends a change again with its token and the run goes on, each task run once', async () => {
+    ns = newPrefix();
+    executions.length = 0;
+    failuresLeft = 1;
+    parts = backend.parts(ns);
+    const { store, lost } = losingFirstReplies(parts.store);
+    const recorder = new EventRecorder();
+    app = createWaooaw({
+      store,
+      transport: parts.transport,
+      workflows: [flow],
+      consumers: [recorder.consumer('orchestration.workflow.*')],
+      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    });
+    await app.start();
+    await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
+    // The lease a lost reply made would otherwise hold the task until it expired (minutes).
+    await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
+    const ended = recorder.events[0]!;
+    expect(ended.type).toBe('orchestration.workflow.completed');
+    const { results, run_id: runId } = ended.data as { results: unknown; run_id: string };
+    expect(results).toEqual({ a: 1, b: 2 });
+    // a failed once and ran again (attempt 2), b once: no attempt ran twice.
+    expect(executions).toEqual([`${runId}:a:1`, `${runId}:a:2`, `${runId}:b:1`]);
+    // Every kind of change lost its first reply at least once.
+    for (const kind of RESENT) expect(lost.some((l) => l.startsWith(kind))).toBe(true);
+    // Only one run was created, its tasks' lifecycle is whole.
+    const view = await parts.store.getRun(runId);
+    expect(view?.tasks.map((t) => [t.name, t.state, t.attempt])).toEqual([
+      ['a', 'completed', 2],
+      ['b', 'completed', 1],
+    ]);
+  });
+});
