@@ -6,13 +6,14 @@ import { silentLogger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { noopMetrics } from '../observability/metrics.js';
 import { injectContext, inSpan } from '../observability/tracing.js';
-import type {
-  BusStore,
-  DlqEntry,
-  LoggedEvent,
-  StoredCloudEvent,
-  SubscriptionRecord,
-  SubscriptionTarget,
+import {
+  type BusStore,
+  type DlqEntry,
+  type LoggedEvent,
+  type StoredCloudEvent,
+  type SubscriptionRecord,
+  type SubscriptionTarget,
+  withResends,
 } from '../store/index.js';
 import type { DeliveryInvocation, Envelope, InvokeOutcome, Transport } from '../transport/index.js';
 import { handleDelivery } from './delivery.js';
@@ -208,14 +209,19 @@ export class EventBus {
     });
   }
 
-  /** One log append for a group-committed batch; only events from outside are deduplicated. */
+  /**
+   * One log append for a group-committed batch; only events from outside are deduplicated. Its
+   * token makes a resend after a lost reply answer with what it appended, not with duplicates.
+   */
   private append(entries: { event: StoredCloudEvent; dedup: boolean }[]): Promise<LoggedEvent[]> {
     const { store, clock, dedupWindowMs } = this.options;
-    return store.appendEvents(
-      entries.map((e) => e.event),
-      clock(),
-      { dedupWindowMs, dedup: entries.map((e) => e.dedup) },
-    );
+    const events = entries.map((e) => e.event);
+    const dedup = entries.map((e) => e.dedup);
+    // Only deduplicated events need it (a resend of the others logs them again, harmlessly).
+    const token = dedup.includes(true) ? crypto.randomUUID() : '';
+    const options = { dedupWindowMs, dedup, token };
+    const now = clock();
+    return withResends(() => store.appendEvents(events, now, options));
   }
 
   /** Checks envelopes' data against the schema registry; issue paths are prefixed by the event index. */

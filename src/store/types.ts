@@ -300,6 +300,11 @@ export interface AppendOptions {
   dedupWindowMs?: number;
   /** Per event: false exempts it from dedup (internal events with fresh ids). Default: all deduplicated. */
   dedup?: readonly boolean[];
+  /**
+   * Unique per call. Sent again with the same token (its reply was lost), an event it appended is
+   * answered with its first sequence, not as a duplicate: the caller still fans it out.
+   */
+  token?: string;
 }
 
 /** The JSON form of a CloudEvent (validated by the events module before it gets here). */

@@ -32,6 +32,18 @@ const dlq = (extra: Partial<DlqEntryInput> = {}): DlqEntryInput => ({
 describe.each(backends)('Store contract: bus ($name)', (backend) => {
   const ctx = useStore(backend, { eventLogCap: 10 });
 
+  it('answers an append sent again with its token with what it appended, not with duplicates', async () => {
+    const options = { dedupWindowMs: 60_000, token: 'append-1' };
+    const first = await ctx.store.appendEvents([event(1), event(2)], T0, options);
+    // Its reply was lost: the same call again.
+    const again = await ctx.store.appendEvents([event(1), event(2)], T0, options);
+    expect(again.map((l) => [l.seq, l.duplicate ?? false])).toEqual(first.map((l) => [l.seq, false]));
+    // Another call (a producer's retry) is a duplicate, as before.
+    const retry = await ctx.store.appendEvents([event(1)], T0 + 1, { ...options, token: 'append-2' });
+    expect(retry.map((l) => l.duplicate)).toEqual([true]);
+    expect((await ctx.store.readEvents({ limit: 100 })).map((l) => l.event.id)).toEqual(['e1', 'e2']);
+  });
+
   it('drops an event published again with the same source and id within the dedup window', async () => {
     const window = { dedupWindowMs: 60_000 };
     const first = await ctx.store.appendEvents([event(1), event(2)], T0, window);

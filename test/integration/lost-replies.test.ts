@@ -1,7 +1,8 @@
 /**
  * A state change made in Redis whose reply never comes back (the connection dropped right after):
- * the orchestrator sends it again with its token, and the store answers with the first call's
- * effects. Runs finish at once, each task run once, instead of waiting for a lease to expire.
+ * the caller sends it again with its token, and the store answers with the first call's effects.
+ * The trigger event is delivered (its append is not taken for a duplicate), and the run finishes at
+ * once, each task run once, instead of waiting for a lease to expire.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, createWaooaw, defineWorkflow, type Store, type Waooaw } from '../../src/index.js';
@@ -10,7 +11,7 @@ import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { BACKENDS, type Parts } from './backends.js';
 
-const RESENT = ['createRun', 'leaseAttempt', 'completeAttempt', 'failAttempt'] as const;
+const RESENT = ['appendEvents', 'createRun', 'leaseAttempt', 'completeAttempt', 'failAttempt'] as const;
 
 /**
  * The store as seen through a connection that drops after every first state change of a kind:
@@ -24,9 +25,13 @@ function losingFirstReplies(store: Store): { store: Store; lost: string[] } {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
       if (!(RESENT as readonly (string | symbol)[]).includes(prop)) return value.bind(target);
-      return async (input: { runId: string; task?: string; attempt?: number }) => {
-        const reply = await value.call(target, input);
-        const key = `${String(prop)} ${input.runId} ${input.task ?? ''} ${input.attempt ?? ''}`;
+      return async (...args: unknown[]) => {
+        const reply = await value.apply(target, args);
+        const input = args[0] as { runId: string; task?: string; attempt?: number } | { id: string }[];
+        const about = Array.isArray(input)
+          ? input.map((e) => e.id).join(',')
+          : `${input.runId} ${input.task ?? ''} ${input.attempt ?? ''}`;
+        const key = `${String(prop)} ${about}`;
         if (seen.has(key)) return reply;
         seen.add(key);
         lost.push(key);

@@ -2,7 +2,7 @@ import type { Span, Context as TraceContext } from '@opentelemetry/api';
 import { ATTR } from '../../observability/attributes.js';
 import { attemptSpan } from '../../observability/run-tracing.js';
 import { injectContext, inSpan, recordFailure } from '../../observability/tracing.js';
-import type { LeaseResult } from '../../store/index.js';
+import { type LeaseResult, withResends } from '../../store/index.js';
 import type { Envelope, InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { serializeError, TaskTimeoutError } from '../errors.js';
 import { nextRetry } from '../retry.js';
@@ -11,7 +11,6 @@ import { AttemptAbort } from './attempt-abort.js';
 import { callToken } from './call-token.js';
 import type { OrchestratorConfig } from './config.js';
 import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
-import { withResends } from './resend.js';
 import type { RunEffects } from './run-effects.js';
 
 type Leased = Extract<LeaseResult, { ok: true }>;

@@ -2,14 +2,13 @@ import type { Span, Context as TraceContext } from '@opentelemetry/api';
 import { ATTR, SPANS } from '../../observability/attributes.js';
 import { triggerSpanOptions } from '../../observability/run-tracing.js';
 import { injectContext, inSpan } from '../../observability/tracing.js';
-import type { Priority, RunMeta, RunView } from '../../store/index.js';
+import { type Priority, type RunMeta, type RunView, withResends } from '../../store/index.js';
 import type { InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { callToken } from './call-token.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
 import { BackgroundWork, ListenerCalls } from './lifecycle.js';
-import { withResends } from './resend.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
 

@@ -26,7 +26,7 @@ export class RedisBusStore implements BusStore {
   async appendEvents(
     events: StoredCloudEvent[],
     now: number,
-    { dedupWindowMs = 0, dedup }: AppendOptions = {},
+    { dedupWindowMs = 0, dedup, token = '' }: AppendOptions = {},
   ): Promise<LoggedEvent[]> {
     if (events.length === 0) return [];
     const args = events.flatMap((e, i) => [
@@ -38,7 +38,7 @@ export class RedisBusStore implements BusStore {
     const reply = await this.client.evalScript(
       scripts.appendEvents,
       [bus.events],
-      [now, this.eventLogCap, dedupWindowMs, bus.seenEventBase, ...args],
+      [now, this.eventLogCap, dedupWindowMs, bus.seenEventBase, token, ...args],
     );
     const ids = decodeReply<string[]>(reply, scripts.appendEvents.name);
     return events.map((event, i) =>

@@ -1,13 +1,14 @@
-import { StoreError } from '../../store/index.js';
+import { StoreError } from './errors.js';
 
 /** Waits between sends of one state change: about 1.3 s in all before the transport's own retry. */
 const RESEND_DELAYS_MS = [50, 250, 1_000];
 
 /**
- * Sends a token-carrying state change again when it fails for any reason but bad input: the change
+ * Sends a token-carrying store call again when it fails for any reason but bad input: the change
  * may have been made with only its reply lost, and the store answers a resend with the first
- * call's effects. Sent anew by the transport instead, it would carry a new token, and a lease it
- * made would answer `busy` until it expired.
+ * call's effects. Sent anew later (a transport retry, a producer's retry) it would carry a new
+ * token: a lease it made would answer `busy` until it expired, an event it logged would count as
+ * a duplicate and not be delivered.
  */
 export async function withResends<T>(call: () => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
