@@ -199,6 +199,8 @@ export interface ExpireInput {
   /** Most entries handled in one call. */
   limit: number;
   queuedTimeoutMs: number;
+  /** Unique per call: sent again with it (its reply was lost), the sweep answers as the first time. */
+  token?: string;
 }
 
 export interface ExpiredAttempt {
@@ -219,6 +221,13 @@ export interface ExpireResult {
   expired: ExpiredAttempt[];
   /** Everything that must now be enqueued (retries and compensation steps from `expired`). */
   ready: ReadyTask[];
+}
+
+export interface CancelInput {
+  runId: string;
+  now: number;
+  reason?: string;
+  token?: string;
 }
 
 export interface CancelResult {
@@ -273,7 +282,11 @@ export interface RunStore {
   completeAttempt(input: CompleteInput): Promise<CompleteResult>;
   failAttempt(input: FailInput): Promise<FailResult>;
   expireLeases(input: ExpireInput): Promise<ExpireResult>;
-  cancelRun(input: { runId: string; now: number; reason?: string }): Promise<CancelResult>;
+  /**
+   * `token`: unique per call; sent again with it (its reply was lost), the cancellation answers as
+   * the first time instead of `run_ended`.
+   */
+  cancelRun(input: CancelInput): Promise<CancelResult>;
   getRun(runId: string): Promise<RunView | undefined>;
   queueStats(): Promise<QueueStats>;
 }

@@ -64,9 +64,9 @@ async function apply(store: Store, runId: string, tasks: TaskSpec[], op: Op, ste
     case 'retry':
       return store.failAttempt({ ...base, error: `e${step}`, retryAt: now + 500 });
     case 'expire':
-      return store.expireLeases({ now, limit: 100, queuedTimeoutMs: 4000 });
+      return store.expireLeases({ now, limit: 100, queuedTimeoutMs: 4000, token: op.token });
     case 'cancel':
-      return store.cancelRun({ runId, now });
+      return store.cancelRun({ runId, now, token: op.token });
   }
 }
 

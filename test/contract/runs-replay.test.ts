@@ -144,6 +144,36 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
     );
   });
 
+  it('answers a cancellation sent again with what it cancelled', async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a'), task('b', ['a'])]));
+    const first = await ctx.store.cancelRun({ runId: id, now: T0 + 5, token: 'cancel-1' });
+    expect(first).toMatchObject({ ok: true, cancelled: ['a', 'b'], run: { status: 'cancelled' } });
+    expect(await ctx.store.cancelRun({ runId: id, now: T0 + 5, token: 'cancel-1' })).toEqual(first);
+    expect(await ctx.store.cancelRun({ runId: id, now: T0 + 6, token: 'cancel-2' })).toEqual({
+      ok: false,
+      reason: 'run_ended',
+      cancelled: [],
+    });
+  });
+
+  it('answers a sweep sent again with what it swept, not with a new sweep', async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a', [], { maxAttempts: 2 }), task('b')]));
+    await leaseWith(ctx.store, id, 'a', 'lease-a');
+    const sweep = { now: T0 + LEASE + 1, limit: 10, queuedTimeoutMs: 60_000, token: 'sweep-1' };
+    const first = await ctx.store.expireLeases(sweep);
+    expect(first.expired.map((e) => e.task)).toEqual(['a']);
+    expect(first.ready.map((r) => `${r.task}#${r.attempt}`)).toEqual(['a#2']);
+    expect(await ctx.store.expireLeases(sweep)).toEqual(first);
+    // Another sweep finds nothing due.
+    expect(await ctx.store.expireLeases({ ...sweep, token: 'sweep-2' })).toEqual({
+      requeued: [],
+      expired: [],
+      ready: [],
+    });
+  });
+
   it('does not take a late report from an expired lease for a replay', async () => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('a', [], { maxAttempts: 3 })]));

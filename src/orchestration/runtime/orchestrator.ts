@@ -118,7 +118,8 @@ export class Orchestrator {
   async sweep(limit = 500): Promise<number> {
     const { store, registry, clock, workerId, logger } = this.config;
     const now = clock();
-    const swept = await store.expireLeases({ now, limit, queuedTimeoutMs: this.config.queuedTimeoutMs });
+    const sweep = { now, limit, queuedTimeoutMs: this.config.queuedTimeoutMs, token: callToken(workerId) };
+    const swept = await withResends(() => store.expireLeases(sweep));
     const calls = new ListenerCalls(this.config.listener);
     // One read per run touched: the sweeper holds ids only, the events need meta and input.
     const views = new Map<string, Promise<RunView | undefined>>();
@@ -177,7 +178,13 @@ export class Orchestrator {
   /** Cancels a run: nothing new starts, and attempts running in this process are aborted. */
   async cancelRun(runId: string, reason?: string): Promise<{ ok: boolean; reason?: string }> {
     const now = this.config.clock();
-    const result = await this.config.store.cancelRun({ runId, now, ...(reason ? { reason } : {}) });
+    const cancellation = {
+      runId,
+      now,
+      token: callToken(this.config.workerId),
+      ...(reason ? { reason } : {}),
+    };
+    const result = await withResends(() => this.config.store.cancelRun(cancellation));
     if (!result.ok) return { ok: false, ...(result.reason ? { reason: result.reason } : {}) };
     for (const attempt of this.local.get(runId) ?? []) attempt.abort(new RunCancelledError(runId, reason));
     if (result.run) {

@@ -3,6 +3,8 @@
 -- KEYS[1] run meta hash     KEYS[2] run tasks hash   KEYS[3] run results hash
 -- KEYS[4] shard deadlines   KEYS[5] shard stats
 -- ARGV[1] runId  ARGV[2] now  ARGV[3] reason ('' = none)
+-- ARGV[4] token of this call ('' = none): sent again (its reply was lost), it answers as the first
+--         time, with the tasks it cancelled
 --
 -- Returns JSON CancelResult: { ok: true, cancelled: string[], run: RunOutcome }
 -- or { ok: false, reason: not_found | run_ended | compensating, cancelled: [] }.
@@ -15,9 +17,19 @@ local function refuse(reason)
 end
 if not status then return refuse('not_found') end
 if status == 'compensating' then return refuse('compensating') end
-if status ~= 'running' then return refuse('run_ended') end
-
 local ctx = runContextFromKeys(ARGV[1], tonumber(ARGV[2]))
+ctx.token = ARGV[4] or ''
+if status ~= 'running' then
+  if status ~= 'cancelled' or ctx.token == '' or redis.call('HGET', ctx.meta, 'by') ~= ctx.token then
+    return refuse('run_ended')
+  end
+  local cancelled = {}
+  for _, name in ipairs(runOrder(ctx)) do
+    if taskGet(ctx, name, 'state') == 'cancelled' then cancelled[#cancelled + 1] = name end
+  end
+  return jsonObject({ 'ok', 'true', 'cancelled', jsonStrings(cancelled), 'run', runOutcome(ctx, 'cancelled') })
+end
+
 local cancelled = {}
 for _, name in ipairs(runOrder(ctx)) do
   local state = taskGet(ctx, name, 'state')

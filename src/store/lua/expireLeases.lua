@@ -3,6 +3,8 @@
 -- KEYS[1] shard deadlines zset (member runId|task)   KEYS[2] shard stats hash
 -- ARGV[1] run key base of the shard (run keys are built from it, same hash tag)  ARGV[2] now
 -- ARGV[3] limit  ARGV[4] queuedTimeoutMs
+-- ARGV[5] token of this call ('' = none): its reply is kept for a minute, and the same call sent
+--         again (its reply was lost) gets it instead of sweeping anew
 --
 -- Returns JSON ExpireResult: { requeued: ReadyTask[], expired: ExpiredAttempt[], ready: ReadyTask[] }.
 -- Queued (or unleased compensating) task: re-enqueued with the same attempt and a new deadline.
@@ -11,6 +13,13 @@
 --- @include "includes/engine"
 
 local base, now, limit, qto = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local token = ARGV[5] or ''
+-- Same hash tag as the deadlines zset (the tag is its first {...}).
+local replyKey = KEYS[1] .. ':reply:' .. token
+if token ~= '' then
+  local kept = redis.call('GET', replyKey)
+  if kept then return kept end
+end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local requeued, expired, ready = {}, {}, {}
 
@@ -53,4 +62,6 @@ for _, member in ipairs(due) do
   end
 end
 
-return jsonObject({ 'requeued', jsonArray(requeued), 'expired', jsonArray(expired), 'ready', jsonArray(ready) })
+local reply = jsonObject({ 'requeued', jsonArray(requeued), 'expired', jsonArray(expired), 'ready', jsonArray(ready) })
+if token ~= '' and #due > 0 then redis.call('SET', replyKey, reply, 'PX', 60000) end
+return reply

@@ -1,5 +1,6 @@
 import { TERMINAL_RUN_STATES } from '../model.js';
 import type {
+  CancelInput,
   CancelResult,
   CompleteInput,
   CompleteResult,
@@ -39,6 +40,8 @@ const parse = (json: string | undefined): unknown => (json === undefined ? undef
  */
 export class MemoryRunStore implements RunStore {
   protected readonly state = new RunsState();
+  /** Replies of recent sweeps by token, for a resend (the Lua twin keeps them a minute too). */
+  private readonly sweepReplies = new Map<string, { until: number; result: ExpireResult }>();
 
   async createRun(input: CreateRunInput): Promise<CreateRunResult> {
     validateCreateRun(input);
@@ -219,6 +222,18 @@ export class MemoryRunStore implements RunStore {
   }
 
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
+    const kept = input.token ? this.sweepReplies.get(input.token) : undefined;
+    if (kept && kept.until > input.now) return structuredClone(kept.result);
+    const result = this.sweep(input);
+    if (input.token && result.requeued.length + result.expired.length > 0) {
+      for (const [token, reply] of this.sweepReplies)
+        if (reply.until <= input.now) this.sweepReplies.delete(token);
+      this.sweepReplies.set(input.token, { until: input.now + 60_000, result: structuredClone(result) });
+    }
+    return result;
+  }
+
+  private sweep(input: ExpireInput): ExpireResult {
     purgeExpiredRuns(this.state, input.now);
     const result: ExpireResult = { requeued: [], expired: [], ready: [] };
     const due = [...this.state.deadlines.entries()]
@@ -264,12 +279,20 @@ export class MemoryRunStore implements RunStore {
     return result;
   }
 
-  async cancelRun(input: { runId: string; now: number; reason?: string }): Promise<CancelResult> {
+  async cancelRun(input: CancelInput): Promise<CancelResult> {
     const run = this.state.runs.get(input.runId);
     if (!run) return { ok: false, reason: 'not_found', cancelled: [] };
     if (run.status === 'compensating') return { ok: false, reason: 'compensating', cancelled: [] };
-    if (run.status !== 'running') return { ok: false, reason: 'run_ended', cancelled: [] };
-    const ctx = new RunContext(this.state, run, input.now);
+    const token = input.token ?? '';
+    const ctx = new RunContext(this.state, run, input.now, run.queuedTimeoutMs, token);
+    if (run.status !== 'running') {
+      if (run.status !== 'cancelled' || token === '' || run.changedBy !== token) {
+        return { ok: false, reason: 'run_ended', cancelled: [] };
+      }
+      // The same call again (its reply was lost).
+      const cancelled = run.order.filter((name) => ctx.task(name).state === 'cancelled');
+      return { ok: true, cancelled, run: outcome(ctx, 'cancelled') };
+    }
     const cancelled: string[] = [];
     for (const name of run.order) {
       const task = ctx.task(name);

@@ -3,6 +3,7 @@ import { scripts } from '../lua/generated/index.js';
 import type { LuaScript } from '../lua/script.js';
 import { PRIORITIES, type Priority } from '../model.js';
 import type {
+  CancelInput,
   CancelResult,
   CompleteInput,
   CompleteResult,
@@ -105,7 +106,13 @@ export class RedisRunStore implements RunStore {
       const reply = await this.client.evalScript(
         scripts.expireLeases,
         [this.keys.shardDeadlines(shard), this.keys.shardStats(shard)],
-        [this.keys.runKeyBase(shard), input.now, input.limit - handled, input.queuedTimeoutMs],
+        [
+          this.keys.runKeyBase(shard),
+          input.now,
+          input.limit - handled,
+          input.queuedTimeoutMs,
+          input.token ?? '',
+        ],
       );
       const part = decodeReply<ExpireResult>(reply, scripts.expireLeases.name);
       handled += part.requeued.length + part.expired.length;
@@ -116,8 +123,8 @@ export class RedisRunStore implements RunStore {
     return total;
   }
 
-  cancelRun(input: { runId: string; now: number; reason?: string }): Promise<CancelResult> {
-    return this.runScript(scripts.cancelRun, input.runId, [input.now, input.reason ?? '']);
+  cancelRun(input: CancelInput): Promise<CancelResult> {
+    return this.runScript(scripts.cancelRun, input.runId, [input.now, input.reason ?? '', input.token ?? '']);
   }
 
   async getRun(runId: string): Promise<RunView | undefined> {
