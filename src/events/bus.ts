@@ -216,10 +216,7 @@ export class EventBus {
   private append(entries: { event: StoredCloudEvent; dedup: boolean }[]): Promise<LoggedEvent[]> {
     const { store, clock, dedupWindowMs } = this.options;
     const events = entries.map((e) => e.event);
-    const dedup = entries.map((e) => e.dedup);
-    // Only deduplicated events need it (a resend of the others logs them again, harmlessly).
-    const token = dedup.includes(true) ? crypto.randomUUID() : '';
-    const options = { dedupWindowMs, dedup, token };
+    const options = { dedupWindowMs, dedup: entries.map((e) => e.dedup), token: crypto.randomUUID() };
     const now = clock();
     return withResends(() => store.appendEvents(events, now, options));
   }

@@ -314,8 +314,9 @@ export interface AppendOptions {
   /** Per event: false exempts it from dedup (internal events with fresh ids). Default: all deduplicated. */
   dedup?: readonly boolean[];
   /**
-   * Unique per call. Sent again with the same token (its reply was lost), an event it appended is
-   * answered with its first sequence, not as a duplicate: the caller still fans it out.
+   * Unique per call. Sent again with the same token (its reply was lost), the call answers as the
+   * first time instead of appending anew (which would log its events twice, or take the
+   * deduplicated ones for duplicates, and its caller would not fan them out).
    */
   token?: string;
 }

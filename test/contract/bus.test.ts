@@ -41,7 +41,21 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
     // Another call (a producer's retry) is a duplicate, as before.
     const retry = await ctx.store.appendEvents([event(1)], T0 + 1, { ...options, token: 'append-2' });
     expect(retry.map((l) => l.duplicate)).toEqual([true]);
-    expect((await ctx.store.readEvents({ limit: 100 })).map((l) => l.event.id)).toEqual(['e1', 'e2']);
+    // The same event twice in one call: the second copy is a duplicate, on a resend too.
+    const twice = { ...options, token: 'append-3' };
+    const both = await ctx.store.appendEvents([event(3), event(3)], T0 + 2, twice);
+    expect(both.map((l) => l.duplicate ?? false)).toEqual([false, true]);
+    expect(await ctx.store.appendEvents([event(3), event(3)], T0 + 2, twice)).toEqual(both);
+    // Events exempt from dedup (internal ones) are not logged twice by a resend either.
+    const internal = { ...options, dedup: [false], token: 'append-4' };
+    const once = await ctx.store.appendEvents([event(4)], T0 + 3, internal);
+    expect(await ctx.store.appendEvents([event(4)], T0 + 3, internal)).toEqual(once);
+    expect((await ctx.store.readEvents({ limit: 100 })).map((l) => l.event.id)).toEqual([
+      'e1',
+      'e2',
+      'e3',
+      'e4',
+    ]);
   });
 
   it('drops an event published again with the same source and id within the dedup window', async () => {

@@ -144,6 +144,22 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
     );
   });
 
+  it('answers a completion sent again when it made its failing run start compensating that very task', async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a', [], { compensable: true }), task('b')]));
+    await leaseWith(ctx.store, id, 'a', 'lease-a');
+    await leaseWith(ctx.store, id, 'b', 'lease-b');
+    await failWith(ctx.store, id, 'b', 'lease-b');
+    const first = await completeWith(ctx.store, id, 'a', 'lease-a');
+    expect(first).toMatchObject({
+      ok: true,
+      ready: [{ task: 'a', phase: 'compensate', attempt: 1 }],
+      run: { status: 'compensating' },
+    });
+    expect(await states(ctx.store, id)).toEqual({ a: 'compensating', b: 'failed' });
+    expect(await completeWith(ctx.store, id, 'a', 'lease-a')).toEqual(first);
+  });
+
   it('answers a cancellation sent again with what it cancelled', async () => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('a'), task('b', ['a'])]));

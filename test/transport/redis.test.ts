@@ -77,8 +77,8 @@ describe('RedisTransport', () => {
       k.wake,
     ];
     // What a dispatcher sends; ioredis sends it again, byte for byte, after a dropped connection.
-    const claim = (token: string) =>
-      backend.redis.eval(lua.claim.lua, keys.length, ...keys, k.base, 2, 30_000, 10, token) as Promise<
+    const claim = (token: string, visibilityMs = 30_000) =>
+      backend.redis.eval(lua.claim.lua, keys.length, ...keys, k.base, 2, visibilityMs, 10, token) as Promise<
         unknown[]
       >;
     const taken = (reply: unknown[]) => reply.filter((_, i) => i % 3 === 1);
@@ -91,6 +91,12 @@ describe('RedisTransport', () => {
     const next = await claim('d1.2');
     expect(taken(next)).not.toEqual(taken(first));
     expect(await transport.stats()).toMatchObject({ queued: 2, inFlight: 4 });
+    // Items whose deadline passed and that a peer claimed since are no longer this claim's.
+    const short = await claim('d1.3', 50);
+    await sleep(80);
+    const peer = await claim('d2.1');
+    expect(taken(peer)).toEqual(taken(short));
+    expect(taken(await claim('d1.3', 50))).toEqual([]);
   });
 
   it('enqueues a batch in one round trip', async () => {

@@ -1,12 +1,15 @@
+/** Tells this process's tokens apart from those of another process with the same worker id, or of its own earlier run. */
+const PROCESS = crypto.randomUUID().slice(0, 8);
 let sequence = 0;
 
 /**
- * A token for one store call that changes state (lease, completion, failure, run creation). A
- * client that sends the call again after a dropped connection sends the same token, and the store
- * answers with the first call's effects instead of refusing a duplicate. Unique across processes
- * (the worker id) and within one (a counter).
+ * A token for one store call that changes state (lease, completion, failure, run creation,
+ * cancellation, sweep). A client that sends the call again after a dropped connection sends the
+ * same token, and the store answers with the first call's effects instead of refusing a duplicate.
+ * Unique across processes (the worker id and a random part: replicas may share a worker id, and a
+ * restarted process starts counting again) and within one (a counter).
  */
 export function callToken(workerId: string): string {
   sequence += 1;
-  return `${workerId}.${sequence.toString(36)}`;
+  return `${workerId}.${PROCESS}.${sequence.toString(36)}`;
 }

@@ -46,8 +46,9 @@ if phase == 'compensate' then
 end
 
 if state ~= 'running' or tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then
-  if state == 'completed' and tonumber(taskGet(ctx, name, 'attempt')) == attempt
-    and sameLease(ctx, name, ctx.token) then
+  -- Completed by this call, then maybe already compensating (the run was failing).
+  if string.find('|completed|compensating|compensated|compensation_failed|', '|' .. state .. '|', 1, true)
+    and tonumber(taskGet(ctx, name, 'attempt')) == attempt and sameLease(ctx, name, ctx.token) then
     waitingFirstAttempts(ctx, cjson.decode(taskGet(ctx, name, 'dependents')), ready)
     return reply(replayedOutcome(ctx, ctx.token, ready))
   end

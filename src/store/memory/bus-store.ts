@@ -20,17 +20,21 @@ import type {
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** Append replies kept for resends (memory store). */
+const KEPT_REPLIES = 1_000;
+
 /** The bus half of the in-process store: a bounded log, subscriptions and the DLQ. */
 export class MemoryBusStore implements BusStore {
   /** Entries before `head` have dropped off the bounded log (compacted in bulk, not one by one). */
   private log: LoggedEvent[] = [];
   private head = 0;
+  /** Dedup ids (source + id) and until when they hold; expired ones are swept as the log grows. */
+  private readonly seen = new Map<string, number>();
   /**
-   * Dedup ids (source + id): until when they hold, and the token and sequence of the call that
-   * appended them (a resend of that call gets its sequence back). Expired ones are swept as the
-   * log grows.
+   * Replies of the last appends by token, for a resend (the Lua twin keeps them a minute). In
+   * process no reply is ever lost, so a bounded few are kept, without their events.
    */
-  private readonly seen = new Map<string, { until: number; token: string; seq: string }>();
+  private readonly replies = new Map<string, { seq: string; receivedAt: number; duplicate?: true }[]>();
   private seenAtLastSweep = 0;
   private lastSeq = { ms: 0, n: -1 };
   private readonly subs = new Map<string, SubscriptionRecord>();
@@ -45,25 +49,22 @@ export class MemoryBusStore implements BusStore {
     now: number,
     { dedupWindowMs = 0, dedup, token = '' }: AppendOptions = {},
   ): Promise<LoggedEvent[]> {
+    const kept = token ? this.replies.get(token) : undefined;
+    if (kept) return events.map((event, i) => ({ ...kept[i]!, event }));
     const out: LoggedEvent[] = [];
     for (const [i, event] of events.entries()) {
-      const key = dedupWindowMs > 0 && dedup?.[i] !== false ? dedupId(event) : undefined;
-      if (key !== undefined) {
-        const held = this.seen.get(key);
-        if (held !== undefined && held.until > now) {
-          const replay = token !== '' && held.token === token;
-          out.push(
-            replay
-              ? { seq: held.seq, receivedAt: now, event }
-              : { seq: '', receivedAt: now, event, duplicate: true },
-          );
+      if (dedupWindowMs > 0 && dedup?.[i] !== false) {
+        const key = dedupId(event);
+        const until = this.seen.get(key);
+        if (until !== undefined && until > now) {
+          out.push({ seq: '', receivedAt: now, event, duplicate: true });
           continue;
         }
+        this.seen.set(key, now + dedupWindowMs);
       }
       const ms = Math.max(now, this.lastSeq.ms);
       this.lastSeq = { ms, n: ms === this.lastSeq.ms ? this.lastSeq.n + 1 : 0 };
       const seq = `${ms}-${this.lastSeq.n}`;
-      if (key !== undefined) this.seen.set(key, { until: now + dedupWindowMs, token, seq });
       // The log keeps its own copy; the caller keeps the event it passed in.
       this.log.push({ seq, receivedAt: now, event: copy(event) });
       out.push({ seq, receivedAt: now, event });
@@ -73,8 +74,17 @@ export class MemoryBusStore implements BusStore {
       this.log = this.log.slice(this.head);
       this.head = 0;
     }
+    if (token) {
+      this.replies.set(
+        token,
+        out.map(({ seq, receivedAt, duplicate }) =>
+          duplicate ? { seq, receivedAt, duplicate } : { seq, receivedAt },
+        ),
+      );
+      if (this.replies.size > KEPT_REPLIES) this.replies.delete(this.replies.keys().next().value!);
+    }
     if (this.seen.size > 2 * this.seenAtLastSweep + 1024) {
-      for (const [key, held] of this.seen) if (held.until <= now) this.seen.delete(key);
+      for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
       this.seenAtLastSweep = this.seen.size;
     }
     return out;

@@ -1,4 +1,4 @@
-import { TERMINAL_RUN_STATES } from '../model.js';
+import { type TaskState, TERMINAL_RUN_STATES } from '../model.js';
 import type {
   CancelInput,
   CancelResult,
@@ -31,6 +31,14 @@ import {
   releaseDependents,
   settleFailure,
 } from './transitions.js';
+
+/** States a completed task may be in later: a completion sent again finds it in one of them. */
+const COMPLETED_SINCE: readonly TaskState[] = [
+  'completed',
+  'compensating',
+  'compensated',
+  'compensation_failed',
+];
 
 const parse = (json: string | undefined): unknown => (json === undefined ? undefined : JSON.parse(json));
 
@@ -164,7 +172,12 @@ export class MemoryRunStore implements RunStore {
       return ended ? { ok: true, ready, run: ended } : { ok: true, ready };
     }
     if (task.state !== 'running' || task.attempt !== input.attempt) {
-      if (task.state !== 'completed' || task.attempt !== input.attempt || !sameLease(task, token)) {
+      // Completed by this call, then maybe already compensating (the run was failing).
+      if (
+        !COMPLETED_SINCE.includes(task.state) ||
+        task.attempt !== input.attempt ||
+        !sameLease(task, token)
+      ) {
         return { ok: false, reason: 'stale' };
       }
       waitingFirstAttempts(ctx, task.dependents, ready);
@@ -224,8 +237,9 @@ export class MemoryRunStore implements RunStore {
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
     const kept = input.token ? this.sweepReplies.get(input.token) : undefined;
     if (kept && kept.until > input.now) return structuredClone(kept.result);
-    const result = this.sweep(input);
-    if (input.token && result.requeued.length + result.expired.length > 0) {
+    const { result, due } = this.sweep(input);
+    // Kept when anything was due, as the Lua twin does (entries of deleted runs included).
+    if (input.token && due > 0) {
       for (const [token, reply] of this.sweepReplies)
         if (reply.until <= input.now) this.sweepReplies.delete(token);
       this.sweepReplies.set(input.token, { until: input.now + 60_000, result: structuredClone(result) });
@@ -233,7 +247,7 @@ export class MemoryRunStore implements RunStore {
     return result;
   }
 
-  private sweep(input: ExpireInput): ExpireResult {
+  private sweep(input: ExpireInput): { result: ExpireResult; due: number } {
     purgeExpiredRuns(this.state, input.now);
     const result: ExpireResult = { requeued: [], expired: [], ready: [] };
     const due = [...this.state.deadlines.entries()]
@@ -276,7 +290,7 @@ export class MemoryRunStore implements RunStore {
         });
       }
     }
-    return result;
+    return { result, due: due.length };
   }
 
   async cancelRun(input: CancelInput): Promise<CancelResult> {

@@ -13,10 +13,12 @@
 --
 --   ARGV[1] base key        ARGV[2] count           ARGV[3] visibility ms
 --   ARGV[4] scan budget (extra ready items this call may park before giving up)
---   ARGV[5] claim token ('' = none). The ids a claim took are kept for the visibility window: the
---           same claim sent again (its reply was lost to a dropped connection, and a client sends
---           unanswered commands again) answers with those still in flight instead of taking more
---           and leaving them invisible until their deadline.
+--   ARGV[5] claim token ('' = none). The ids a claim took (with their delivery counts) are kept
+--           for the visibility window: the same claim sent again (its reply was lost to a dropped
+--           connection, and a client sends unanswered commands again) answers with those it still
+--           holds, their deadline renewed, instead of taking more and leaving them invisible until
+--           their deadline. An item delivered again since (a peer claimed it after its deadline)
+--           is not its any more.
 --
 -- Output: { waitMs, id1, deliveries1, payload1, id2, ... }
 --   waitMs: ms until the next delayed item is due or in-flight deadline passes; -1 when none.
@@ -40,11 +42,13 @@ if token ~= '' then
   local previous = redis.call('GET', claimKey(base, token))
   if previous then
     local again = { 0 }
-    for id in string.gmatch(previous, '[^,]+') do
-      local payload = redis.call('ZSCORE', KEYS[3], id) and redis.call('HGET', KEYS[4], id)
+    for id, count in string.gmatch(previous, '([^,:]+):(%d+)') do
+      local held = redis.call('ZSCORE', KEYS[3], id) and redis.call('HGET', KEYS[7], id) == count
+      local payload = held and redis.call('HGET', KEYS[4], id)
       if payload then
+        redis.call('ZADD', KEYS[3], 'XX', deadline, id)
         again[#again + 1] = id
-        again[#again + 1] = tonumber(redis.call('HGET', KEYS[7], id) or '1')
+        again[#again + 1] = tonumber(count)
         again[#again + 1] = payload
       end
     end
@@ -99,11 +103,12 @@ while claimed < want and budget > 0 do
           redis.call('HINCRBY', KEYS[6], meta.k, 1)
         end
         redis.call('ZADD', KEYS[3], deadline, id)
+        local deliveries = redis.call('HINCRBY', KEYS[7], id, 1)
         out[#out + 1] = id
-        out[#out + 1] = redis.call('HINCRBY', KEYS[7], id, 1)
+        out[#out + 1] = deliveries
         out[#out + 1] = payload
         claimed = claimed + 1
-        taken[claimed] = id
+        taken[claimed] = id .. ':' .. deliveries
       end
     else
       -- A half-written item (should not happen): drop its remains.

@@ -1,0 +1,51 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError, withResends } from '../../src/store/index.js';
+import { newPrefix, REDIS_URL } from '../support/redis.js';
+
+const redis = new Redis(REDIS_URL);
+afterAll(() => redis.disconnect());
+
+/** A call that fails `failures` times with `error`, then answers. */
+function flaky(failures: number, error: () => unknown) {
+  let calls = 0;
+  const call = async () => {
+    calls += 1;
+    if (calls <= failures) throw error();
+    return 'done';
+  };
+  return { call, calls: () => calls };
+}
+
+describe('withResends', () => {
+  it('sends a call again after a failure without an answer (a dropped connection)', async () => {
+    const c = flaky(2, () => new Error('Connection is closed.'));
+    expect(await withResends(c.call)).toBe('done');
+    expect(c.calls()).toBe(3);
+  });
+
+  it('gives up after three resends', async () => {
+    const c = flaky(9, () => new Error('Connection is closed.'));
+    await expect(withResends(c.call)).rejects.toThrow('Connection is closed.');
+    expect(c.calls()).toBe(4);
+  });
+
+  it('never sends again what the server answered with an error (a script may have written part of it)', async () => {
+    const key = `${newPrefix()}half-done`;
+    let calls = 0;
+    const failing = async () => {
+      calls += 1;
+      await redis.eval("redis.call('INCR', KEYS[1]); error('half done')", 1, key);
+    };
+    await expect(withResends(failing)).rejects.toMatchObject({ name: 'ReplyError' });
+    expect(calls).toBe(1);
+    expect(await redis.get(key)).toBe('1');
+    await redis.del(key);
+  });
+
+  it('never sends again a call the store refused', async () => {
+    const c = flaky(1, () => new StoreError('invalid_input', 'bad'));
+    await expect(withResends(c.call)).rejects.toThrow(StoreError);
+    expect(c.calls()).toBe(1);
+  });
+});
