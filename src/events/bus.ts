@@ -196,7 +196,11 @@ export class EventBus {
         traced.map((event) => ({ event: event as StoredCloudEvent, dedup: !trusted })),
       );
       const fresh = logged.filter((l) => !l.duplicate);
-      const deliveries = await this.fanOut(fresh);
+      const deliveries = await this.fanOut(fresh).catch(async (error) => {
+        // Logged but not delivered: let the producer's retry through the dedup window.
+        if (!trusted) await this.options.store.forgetEvents(fresh.map((l) => l.event)).catch(() => {});
+        throw error;
+      });
       for (const l of fresh) this.options.metrics.inc('eventsPublished', { type: l.event.type });
       return {
         events: logged.map((l) =>

@@ -378,6 +378,11 @@ export interface DlqEntry extends DlqEntryInput {
 export interface BusStore {
   /** Appends to the bounded log (oldest entries drop past the store's cap), in order, in one call. */
   appendEvents(events: StoredCloudEvent[], now: number, options?: AppendOptions): Promise<LoggedEvent[]>;
+  /**
+   * Lets these events (by source and id) be appended again within the dedup window: their fan-out
+   * failed after they were logged, and the producer's retry must not be taken for a duplicate.
+   */
+  forgetEvents(events: StoredCloudEvent[]): Promise<void>;
   readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]>;
 
   /**

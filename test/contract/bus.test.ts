@@ -58,6 +58,14 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
     ]);
   });
 
+  it('lets forgotten events be appended again within the dedup window', async () => {
+    const window = { dedupWindowMs: 60_000 };
+    await ctx.store.appendEvents([event(1), event(2)], T0, window);
+    await ctx.store.forgetEvents([event(1)]);
+    const again = await ctx.store.appendEvents([event(1), event(2)], T0 + 1, window);
+    expect(again.map((l) => l.duplicate ?? false)).toEqual([false, true]);
+  });
+
   it('drops an event published again with the same source and id within the dedup window', async () => {
     const window = { dedupWindowMs: 60_000 };
     const first = await ctx.store.appendEvents([event(1), event(2)], T0, window);

@@ -99,4 +99,41 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
       ['b', 'completed', 1],
     ]);
   });
+
+  it("lets a producer's retry through when the fan-out of a logged event failed", async () => {
+    ns = newPrefix();
+    executions.length = 0;
+    failuresLeft = 0;
+    parts = backend.parts(ns);
+    const transport = parts.transport;
+    // The queue refuses the first enqueue (an outage of QStash, say), after the event was logged.
+    let refusals = 1;
+    const failingOnce = new Proxy(transport, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'enqueue') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          if (refusals-- > 0) throw new Error('queue unavailable');
+          return value.apply(target, args);
+        };
+      },
+    });
+    const recorder = new EventRecorder();
+    app = createWaooaw({
+      store: parts.store,
+      transport: failingOnce,
+      workflows: [flow],
+      consumers: [recorder.consumer('orchestration.workflow.*')],
+      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    });
+    await app.start();
+    const event = createEvent({ type: 'test.lossy', source: '/test' });
+    await expect(app.publish(event)).rejects.toThrow('queue unavailable');
+    // The producer retries the same event: accepted, not a duplicate, and delivered.
+    const retried = await app.publish(event);
+    expect(retried.events).toEqual([{ id: event.id, seq: expect.any(String) }]);
+    expect(retried.deliveries).toBe(1);
+    await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
+    expect(recorder.events[0]!.type).toBe('orchestration.workflow.completed');
+  });
 });

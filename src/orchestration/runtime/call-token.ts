@@ -1,5 +1,8 @@
-/** Tells this process's tokens apart from those of another process with the same worker id, or of its own earlier run. */
-const PROCESS = crypto.randomUUID().slice(0, 8);
+/**
+ * Tells this process's tokens apart from those of another process with the same worker id, or of
+ * its own earlier run. Made on first use: workerd forbids random values at module load.
+ */
+let processPart: string | undefined;
 let sequence = 0;
 
 /**
@@ -10,6 +13,7 @@ let sequence = 0;
  * restarted process starts counting again) and within one (a counter).
  */
 export function callToken(workerId: string): string {
+  processPart ??= crypto.randomUUID().slice(0, 8);
   sequence += 1;
-  return `${workerId}.${PROCESS}.${sequence.toString(36)}`;
+  return `${workerId}.${processPart}.${sequence.toString(36)}`;
 }

@@ -90,6 +90,10 @@ export class MemoryBusStore implements BusStore {
     return out;
   }
 
+  async forgetEvents(events: StoredCloudEvent[]): Promise<void> {
+    for (const event of events) this.seen.delete(dedupId(event));
+  }
+
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
     const from = `${query.from ?? 0}-0`;
     const to = `${query.to ?? Number.MAX_SAFE_INTEGER}-${Number.MAX_SAFE_INTEGER}`;

@@ -27,6 +27,7 @@ export class MemoryStore extends MemoryRunStore implements Store {
   appendEvents: BusStore['appendEvents'] = (events, now, options) =>
     this.bus.appendEvents(events, now, options);
   readEvents: BusStore['readEvents'] = (query) => this.bus.readEvents(query);
+  forgetEvents: BusStore['forgetEvents'] = (events) => this.bus.forgetEvents(events);
   putSubscription: BusStore['putSubscription'] = (sub, options) => this.bus.putSubscription(sub, options);
   deleteSubscription: BusStore['deleteSubscription'] = (id) => this.bus.deleteSubscription(id);
   listSubscriptions: BusStore['listSubscriptions'] = () => this.bus.listSubscriptions();

@@ -48,6 +48,13 @@ export class RedisBusStore implements BusStore {
     );
   }
 
+  async forgetEvents(events: StoredCloudEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const base = this.keys.bus().seenEventBase;
+    // One slot: every seen key carries the bus hash tag.
+    await this.client.pipeline([['DEL', ...events.map((e) => `${base}${dedupId(e)}`)]]);
+  }
+
   async readEvents(query: ReadEventsQuery): Promise<LoggedEvent[]> {
     const reply = await this.client.evalScript(
       scripts.readEvents,
