@@ -11,5 +11,5 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './redis/index.js';
-export { withResends } from './resend.js';
+export { RESEND_DELAYS_MS, withResends } from './resend.js';
 export type * from './types.js';

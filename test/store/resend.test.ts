@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreError, withResends } from '../../src/store/index.js';
+import { RESEND_DELAYS_MS, StoreError, withResends } from '../../src/store/index.js';
 import { newPrefix, REDIS_URL } from '../support/redis.js';
 
 const redis = new Redis(REDIS_URL);
@@ -24,9 +24,10 @@ describe('withResends', () => {
     expect(c.calls()).toBe(3);
   });
 
-  it('gives up after three resends', async () => {
+  it('gives up once its resends are spent (about ten seconds by default)', async () => {
+    expect(RESEND_DELAYS_MS.reduce((a, b) => a + b)).toBeGreaterThanOrEqual(9_000);
     const c = flaky(9, () => new Error('Connection is closed.'));
-    await expect(withResends(c.call)).rejects.toThrow('Connection is closed.');
+    await expect(withResends(c.call, [1, 1, 1])).rejects.toThrow('Connection is closed.');
     expect(c.calls()).toBe(4);
   });
 
@@ -41,6 +42,15 @@ describe('withResends', () => {
     expect(calls).toBe(1);
     expect(await redis.get(key)).toBe('1');
     await redis.del(key);
+  });
+
+  it('sends again a call the server did not run (still loading its data after a restart)', async () => {
+    const loading = Object.assign(new Error('LOADING Redis is loading the dataset in memory'), {
+      name: 'ReplyError',
+    });
+    const c = flaky(2, () => loading);
+    expect(await withResends(c.call, [1, 1, 1])).toBe('done');
+    expect(c.calls()).toBe(3);
   });
 
   it('never sends again a call the store refused', async () => {
