@@ -168,8 +168,9 @@ export class EventBus {
       this.options.subscriptionSnapshot,
     );
     this.log = new GroupCommit((entries) => this.append(entries));
+    // Every delivery carries a dedup id: enqueueing it again after a lost reply adds nothing.
     this.outbox = new GroupCommit<Envelope, void>(async (envelopes) => {
-      await transport.enqueue(envelopes);
+      await withResends(() => transport.enqueue(envelopes));
       return envelopes.map(() => undefined);
     });
   }

@@ -106,14 +106,19 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
     failuresLeft = 0;
     parts = backend.parts(ns);
     const transport = parts.transport;
-    // The queue refuses the first enqueue (an outage of QStash, say), after the event was logged.
+    // The queue refuses the first enqueue for good (a Redis at its memory limit), after the event was
+    // logged.
     let refusals = 1;
     const failingOnce = new Proxy(transport, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
         if (prop !== 'enqueue') return typeof value === 'function' ? value.bind(target) : value;
         return async (...args: unknown[]) => {
-          if (refusals-- > 0) throw new Error('queue unavailable');
+          if (refusals-- > 0) {
+            throw Object.assign(new Error('OOM command not allowed when used memory > maxmemory'), {
+              name: 'ReplyError',
+            });
+          }
           return value.apply(target, args);
         };
       },
@@ -128,12 +133,49 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
     });
     await app.start();
     const event = createEvent({ type: 'test.lossy', source: '/test' });
-    await expect(app.publish(event)).rejects.toThrow('queue unavailable');
+    await expect(app.publish(event)).rejects.toThrow('OOM');
     // The producer retries the same event: accepted, not a duplicate, and delivered.
     const retried = await app.publish(event);
     expect(retried.events).toEqual([{ id: event.id, seq: expect.any(String) }]);
     expect(retried.deliveries).toBe(1);
     await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
     expect(recorder.events[0]!.type).toBe('orchestration.workflow.completed');
+  });
+
+  it('goes on when a lifecycle event of a recorded outcome cannot be published', async () => {
+    ns = newPrefix();
+    executions.length = 0;
+    failuresLeft = 0;
+    parts = backend.parts(ns);
+    // The log refuses every task.started event (an answer, so it is not sent again).
+    const refusing = new Proxy(parts.store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop !== 'appendEvents') return value.bind(target);
+        return async (...args: unknown[]) => {
+          const events = args[0] as { type: string }[];
+          if (events.some((e) => e.type === 'orchestration.task.started')) {
+            throw Object.assign(new Error('ERR log refused'), { name: 'ReplyError' });
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+    const recorder = new EventRecorder();
+    app = createWaooaw({
+      store: refusing,
+      transport: parts.transport,
+      workflows: [flow],
+      consumers: [recorder.consumer('orchestration.workflow.*')],
+      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    });
+    await app.start();
+    await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
+    // The completion of a is recorded: b must still be enqueued, though a's invocation failed to
+    // publish its events (a redelivery would only find a stale attempt).
+    await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
+    expect(recorder.events[0]!.type).toBe('orchestration.workflow.completed');
+    expect(executions.map((e) => e.split(':').slice(1).join(':'))).toEqual(['a:1', 'b:1']);
   });
 });

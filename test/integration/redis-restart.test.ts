@@ -77,16 +77,14 @@ describe('Redis restart', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  // Shut down, Redis answers what it ran before it goes: nothing waits for a timeout. Killed, the
-  // reply of a command it ran can be lost between the two connections (the store's and the queue's):
-  // a task it released may then wait for the queued timeout, when the sweeper enqueues it again.
+  // Shut down, Redis answers what it ran before it goes; killed, the replies of what it ran are lost.
   it.each([
-    ['shut down', 'shutdown', {}],
-    ['killed (SIGKILL)', 'kill', { queuedTimeoutMs: 3_000 }],
+    ['shut down', 'shutdown'],
+    ['killed (SIGKILL)', 'kill'],
   ] as const)(
     'waits out a Redis %s and restarted, and completes every run in flight',
     { timeout: 90_000 },
-    async (_, how, timings) => {
+    async (_, how) => {
       executions.length = 0;
       dir = await mkdtemp(join(tmpdir(), 'waooaw-redis-'));
       const port = await freePort();
@@ -110,7 +108,6 @@ describe('Redis restart', () => {
         workflows: [steps],
         consumers: [recorder.consumer('orchestration.workflow.*')],
         bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
-        orchestrator: timings,
       });
       await app.start();
       const sweeper = setInterval(() => void app?.sweep().catch(() => {}), 500);
@@ -153,8 +150,8 @@ describe('Redis restart', () => {
         expect(recorder.events.every((e) => e.type === 'orchestration.workflow.completed')).toBe(true);
         expect(new Set(recorder.events.map((e) => (e.data as { run_id: string }).run_id)).size).toBe(runs);
         expect(outages).toBeGreaterThanOrEqual(2);
-        // No task ran twice, and with the default timings (minutes) nothing waited for a lease, an
-        // invocation or a queued task to expire.
+        // No task ran twice, and nothing waited for a lease, an invocation or a queued task to
+        // expire (the default timings are minutes).
         expect(executions).toHaveLength(runs * 2);
         expect(new Set(executions).size).toBe(runs * 2);
       } finally {

@@ -166,7 +166,16 @@ async function attempt(
       );
     }
   }
-  await calls.settle();
+  try {
+    await calls.settle();
+  } catch (error) {
+    // The outcome is recorded: a redelivery would find the attempt stale and publish nothing, and
+    // the tasks it released must still go out. The listener logged what it could not publish.
+    logger.error('lifecycle events of a recorded outcome not published', {
+      ...target(ref),
+      error: String(error),
+    });
+  }
   return followUps.length > 0 ? { status: 'ack', followUps } : { status: 'ack' };
 }
 

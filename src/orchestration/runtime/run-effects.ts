@@ -1,5 +1,5 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
-import type { ReadyTask, RunOutcome } from '../../store/index.js';
+import { type ReadyTask, type RunOutcome, withResends } from '../../store/index.js';
 import type { Envelope } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type RunContext, toEnvelopes } from './enqueue.js';
@@ -49,7 +49,8 @@ export class RunEffects {
       const envelopes = toEnvelopes(workflow, ready, context, now, carrier);
       // Inside an invocation they travel with its acknowledgement; elsewhere they are enqueued now.
       if (followUps) followUps.push(...envelopes);
-      else await this.config.transport.enqueue(envelopes);
+      // (each carries a dedup id, so a resend after a lost reply adds nothing).
+      else await withResends(() => this.config.transport.enqueue(envelopes));
     }
     if (run) calls.emit('runChanged', { ...run, meta, runId, endedAt: now });
   }
