@@ -5,6 +5,22 @@ import { gate } from '../support/wait.js';
 const ref = { runId: 'r', workflow: 'w', task: 't', attempt: 1, phase: 'execute' as const, meta: {} };
 
 describe('ListenerCalls', () => {
+  it('keeps a call that fails before settle() from being an unhandled rejection, and settle() reports it', async () => {
+    const unhandled: unknown[] = [];
+    const hear = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', hear);
+    try {
+      const calls = new ListenerCalls({ taskStarted: () => Promise.reject(new Error('log down')) });
+      calls.emit('taskStarted', { ...ref, workerId: 'w', startedAt: 0, runCreatedAt: 0 });
+      // The task runs meanwhile; Node checks for unhandled rejections between turns.
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      await expect(calls.settle()).rejects.toThrow('log down');
+    } finally {
+      process.off('unhandledRejection', hear);
+    }
+  });
+
   it('in detached mode acknowledges before lifecycle events, but never before a critical call', async () => {
     const events = gate();
     const dlq = gate();

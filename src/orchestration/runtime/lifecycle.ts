@@ -116,7 +116,11 @@ export class ListenerCalls {
     const fn = this.listener[method] as ((e: typeof event) => void | Promise<void>) | undefined;
     if (!fn) return;
     const out = fn.call(this.listener, event);
-    if (out) (critical ? this.critical : this.pending).push(out);
+    if (!out) return;
+    // Observed now: a failure while the task still runs (its `settle()` comes later) must not be an
+    // unhandled rejection, which would end a Node process. settle() still sees it.
+    out.catch(() => {});
+    (critical ? this.critical : this.pending).push(out);
   }
 
   async settle(): Promise<void> {
