@@ -221,7 +221,11 @@ export class EventBus {
   private append(entries: { event: StoredCloudEvent; dedup: boolean }[]): Promise<LoggedEvent[]> {
     const { store, clock, dedupWindowMs } = this.options;
     const events = entries.map((e) => e.event);
-    const options = { dedupWindowMs, dedup: entries.map((e) => e.dedup), token: crypto.randomUUID() };
+    const dedup = entries.map((e) => e.dedup);
+    // Only events from outside need it: a resend without one logs internal events again (at least
+    // once), and their appends, on every task's hot path, pay no reply record.
+    const token = dedup.includes(true) ? crypto.randomUUID() : '';
+    const options = { dedupWindowMs, dedup, token };
     const now = clock();
     return withResends(() => store.appendEvents(events, now, options));
   }

@@ -1,3 +1,4 @@
+export { callToken } from './call-token.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { StoreKeys } from './keys.js';
 export type { LuaScript } from './lua/script.js';

@@ -89,13 +89,17 @@ export interface AppHandle {
   stop(): Promise<void>;
 }
 
-/** Starts an app on `backend` in namespace `ns` with fast timings for tests. */
+/**
+ * Starts an app on `backend` in namespace `ns` with fast timings for tests. `wrap` may put a store
+ * or a transport of its own (a fault injector, say) in front of the backend's.
+ */
 export async function startApp(
   backend: Backend,
   ns: string,
   workflows: AnyWorkflow[],
   consumers: HandlerSubscription[] = [],
   extra: Partial<WaooawOptions> = {},
+  wrap: (parts: Parts) => Partial<Pick<WaooawOptions, 'store' | 'transport'>> = () => ({}),
 ): Promise<AppHandle> {
   // Invocations the transport gives up on go to the DLQ, as the runtime entries wire it.
   let app: Waooaw | undefined;
@@ -108,6 +112,7 @@ export async function startApp(
     workflows,
     consumers,
     bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    ...wrap(parts),
     ...extra,
   });
   await app.start();

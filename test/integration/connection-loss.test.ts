@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createEvent,
   createWaooaw,
-  defineWorkflow,
   fromIoredis,
   RedisStore,
   RedisTransport,
@@ -18,24 +17,10 @@ import {
 import { EventRecorder } from '../support/event-recorder.js';
 import { deleteKeys, newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { recordingChain } from './fixtures/recording-chain.js';
 
-const executions: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const chain = defineWorkflow({ name: 'blip', triggers: [{ type: 'test.blip' }] })
-  .task('a', async (ctx) => {
-    executions.push(`${ctx.runId}:a`);
-    await sleep(5);
-    return 1;
-  })
-  .task('b', { dependsOn: ['a'] }, async (ctx) => {
-    executions.push(`${ctx.runId}:b`);
-    await sleep(5);
-    return ctx.deps.a + 1;
-  })
-  .task('c', { dependsOn: ['b'] }, async (ctx) => {
-    executions.push(`${ctx.runId}:c`);
-    return ctx.deps.b + 1;
-  });
+const { workflow: chain, executions } = recordingChain('blip', 'test.blip', ['a', 'b', 'c'], 5);
 
 /** Closes every server connection named `name`, as a failover would; returns how many. */
 async function killConnections(name: string): Promise<number> {

@@ -5,42 +5,36 @@
  * once, each task run once, instead of waiting for a lease to expire.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvent, createWaooaw, defineWorkflow, type Store, type Waooaw } from '../../src/index.js';
+import { createEvent, defineWorkflow } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { BACKENDS, type Parts } from './backends.js';
+import { type AppHandle, BACKENDS, type Parts, startApp } from './backends.js';
 
 const RESENT = ['appendEvents', 'createRun', 'leaseAttempt', 'completeAttempt', 'failAttempt'] as const;
 
-/**
- * The store as seen through a connection that drops after every first state change of a kind:
- * the change is made, the caller gets an error instead of the reply.
- */
-function losingFirstReplies(store: Store): { store: Store; lost: string[] } {
-  const lost: string[] = [];
-  const seen = new Set<string>();
-  const wrapped = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+/** `target` with the methods named replaced by `around(method, args, name)`; the rest as they are. */
+function intercept<T extends object>(
+  target: T,
+  names: readonly string[],
+  around: (method: Method, args: unknown[], name: string) => Promise<unknown>,
+): T {
+  return new Proxy(target, {
+    get(object, prop, receiver) {
+      const value = Reflect.get(object, prop, receiver);
       if (typeof value !== 'function') return value;
-      if (!(RESENT as readonly (string | symbol)[]).includes(prop)) return value.bind(target);
-      return async (...args: unknown[]) => {
-        const reply = await value.apply(target, args);
-        const input = args[0] as { runId: string; task?: string; attempt?: number } | { id: string }[];
-        const about = Array.isArray(input)
-          ? input.map((e) => e.id).join(',')
-          : `${input.runId} ${input.task ?? ''} ${input.attempt ?? ''}`;
-        const key = `${String(prop)} ${about}`;
-        if (seen.has(key)) return reply;
-        seen.add(key);
-        lost.push(key);
-        throw new Error('Connection is closed.');
-      };
+      const method = value.bind(object) as Method;
+      return names.includes(String(prop))
+        ? (...args: unknown[]) => around(method, args, String(prop))
+        : method;
     },
   });
-  return { store: wrapped, lost };
 }
+
+/** A server's refusal: an answer, so it is not sent again. */
+const refusal = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
 
 const executions: string[] = [];
 let failuresLeft = 0;
@@ -56,31 +50,41 @@ const flow = defineWorkflow({ name: 'lossy', triggers: [{ type: 'test.lossy' }] 
   });
 
 describe.each(BACKENDS)('lost replies on $name', (backend) => {
-  let app: Waooaw | undefined;
-  let parts: Parts | undefined;
+  let handle: AppHandle | undefined;
   let ns = '';
+  const recorder = new EventRecorder();
 
   afterEach(async () => {
-    await app?.stop();
-    await parts?.close();
+    await handle?.stop();
     await backend.cleanup(ns);
   });
 
-  it('sends a change again with its token and the run goes on, each task run once', async () => {
+  /** An app on the backend with the given store or transport in front of its own. */
+  const start = async (failures: number, wrap: Parameters<typeof startApp>[5]) => {
     ns = newPrefix();
     executions.length = 0;
-    failuresLeft = 1;
-    parts = backend.parts(ns);
-    const { store, lost } = losingFirstReplies(parts.store);
-    const recorder = new EventRecorder();
-    app = createWaooaw({
-      store,
-      transport: parts.transport,
-      workflows: [flow],
-      consumers: [recorder.consumer('orchestration.workflow.*')],
-      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
-    });
-    await app.start();
+    failuresLeft = failures;
+    recorder.events.length = 0;
+    handle = await startApp(backend, ns, [flow], [recorder.consumer('orchestration.workflow.*')], {}, wrap);
+    return handle;
+  };
+
+  it('sends a change again with its token and the run goes on, each task run once', async () => {
+    // The connection drops after every first state change of a kind: made, but its reply lost.
+    const lost: string[] = [];
+    const { app, parts } = await start(1, (parts: Parts) => ({
+      store: intercept(parts.store, RESENT, async (method, args, name) => {
+        const reply = await method(...args);
+        const input = args[0] as { runId: string; task?: string; attempt?: number } | { id: string }[];
+        const about = Array.isArray(input)
+          ? input.map((e) => e.id).join(',')
+          : `${input.runId} ${input.task ?? ''} ${input.attempt ?? ''}`;
+        const key = `${name} ${about}`;
+        if (lost.includes(key)) return reply;
+        lost.push(key);
+        throw new Error('Connection is closed.');
+      }),
+    }));
     await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
     // The lease a lost reply made would otherwise hold the task until it expired (minutes).
     await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
@@ -101,37 +105,15 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
   });
 
   it("lets a producer's retry through when the fan-out of a logged event failed", async () => {
-    ns = newPrefix();
-    executions.length = 0;
-    failuresLeft = 0;
-    parts = backend.parts(ns);
-    const transport = parts.transport;
-    // The queue refuses the first enqueue for good (a Redis at its memory limit), after the event was
-    // logged.
+    // The queue refuses the first enqueue for good (a Redis at its memory limit), after the event
+    // was logged.
     let refusals = 1;
-    const failingOnce = new Proxy(transport, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop !== 'enqueue') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          if (refusals-- > 0) {
-            throw Object.assign(new Error('OOM command not allowed when used memory > maxmemory'), {
-              name: 'ReplyError',
-            });
-          }
-          return value.apply(target, args);
-        };
-      },
-    });
-    const recorder = new EventRecorder();
-    app = createWaooaw({
-      store: parts.store,
-      transport: failingOnce,
-      workflows: [flow],
-      consumers: [recorder.consumer('orchestration.workflow.*')],
-      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
-    });
-    await app.start();
+    const { app } = await start(0, (parts: Parts) => ({
+      transport: intercept(parts.transport, ['enqueue'], async (method, args) => {
+        if (refusals-- > 0) throw refusal('OOM command not allowed when used memory > maxmemory');
+        return method(...args);
+      }),
+    }));
     const event = createEvent({ type: 'test.lossy', source: '/test' });
     await expect(app.publish(event)).rejects.toThrow('OOM');
     // The producer retries the same event: accepted, not a duplicate, and delivered.
@@ -143,34 +125,14 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
   });
 
   it('goes on when a lifecycle event of a recorded outcome cannot be published', async () => {
-    ns = newPrefix();
-    executions.length = 0;
-    failuresLeft = 0;
-    parts = backend.parts(ns);
-    // The log refuses every task.started event (an answer, so it is not sent again).
-    const refusing = new Proxy(parts.store, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        if (prop !== 'appendEvents') return value.bind(target);
-        return async (...args: unknown[]) => {
-          const events = args[0] as { type: string }[];
-          if (events.some((e) => e.type === 'orchestration.task.started')) {
-            throw Object.assign(new Error('ERR log refused'), { name: 'ReplyError' });
-          }
-          return value.apply(target, args);
-        };
-      },
-    });
-    const recorder = new EventRecorder();
-    app = createWaooaw({
-      store: refusing,
-      transport: parts.transport,
-      workflows: [flow],
-      consumers: [recorder.consumer('orchestration.workflow.*')],
-      bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
-    });
-    await app.start();
+    // The log refuses every task.started event.
+    const { app } = await start(0, (parts: Parts) => ({
+      store: intercept(parts.store, ['appendEvents'], async (method, args) => {
+        const events = args[0] as { type: string }[];
+        if (events.some((e) => e.type === 'orchestration.task.started')) throw refusal('ERR log refused');
+        return method(...args);
+      }),
+    }));
     await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
     // The completion of a is recorded: b must still be enqueued, though a's invocation failed to
     // publish its events (a redelivery would only find a stale attempt).

@@ -12,7 +12,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createEvent,
   createWaooaw,
-  defineWorkflow,
   fromIoredis,
   RedisStore,
   RedisTransport,
@@ -22,20 +21,10 @@ import {
 import { EventRecorder } from '../support/event-recorder.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
+import { recordingChain } from './fixtures/recording-chain.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const executions: string[] = [];
-const steps = defineWorkflow({ name: 'outage', triggers: [{ type: 'test.outage' }] })
-  .task('a', async (ctx) => {
-    executions.push(`${ctx.runId}:a`);
-    await sleep(20);
-    return 1;
-  })
-  .task('b', { dependsOn: ['a'] }, async (ctx) => {
-    executions.push(`${ctx.runId}:b`);
-    await sleep(20);
-    return ctx.deps.a + 1;
-  });
+const { workflow: steps, executions } = recordingChain('outage', 'test.outage', ['a', 'b'], 20);
 
 /** A redis-server of this test's own, persisting to an append-only file in `dir`. */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {

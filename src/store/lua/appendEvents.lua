@@ -13,13 +13,11 @@
 -- Ids are `<ms>-<n>` with ms = max(now, last id's ms), so a caller clock running behind never
 -- breaks the order.
 --- @include "includes/json"
+--- @include "includes/reply"
 
--- Same hash tag as the stream (the tag is its first {...}).
-local replyKey = ARGV[5] ~= '' and KEYS[1] .. ':reply:' .. ARGV[5] or nil
-if replyKey then
-  local kept = redis.call('GET', replyKey)
-  if kept then return kept end
-end
+local replyAt = replyKey(KEYS[1], ARGV[5])
+local kept = keptReply(replyAt)
+if kept then return kept end
 
 local ms = tonumber(ARGV[1])
 local window = tonumber(ARGV[3])
@@ -46,5 +44,5 @@ for i = 6, #ARGV, 3 do
   end
 end
 local reply = jsonArray(ids)
-if replyKey then redis.call('SET', replyKey, reply, 'PX', 60000) end
+keepReply(replyAt, reply)
 return reply

@@ -18,9 +18,9 @@ local runId, name, attempt, phase = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
 ctx.token = ARGV[7] or ''
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'dependents', 'lease')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'dependents')
 else
-  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority', 'lease')
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'priority')
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end

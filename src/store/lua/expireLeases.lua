@@ -11,15 +11,12 @@
 -- Leased attempt: a failed attempt with error "lease expired", retried now while attempts remain.
 --- @include "includes/keys"
 --- @include "includes/engine"
+--- @include "includes/reply"
 
 local base, now, limit, qto = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local token = ARGV[5] or ''
--- Same hash tag as the deadlines zset (the tag is its first {...}).
-local replyKey = KEYS[1] .. ':reply:' .. token
-if token ~= '' then
-  local kept = redis.call('GET', replyKey)
-  if kept then return kept end
-end
+local replyAt = replyKey(KEYS[1], ARGV[5])
+local kept = keptReply(replyAt)
+if kept then return kept end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 local requeued, expired, ready = {}, {}, {}
 
@@ -63,5 +60,5 @@ for _, member in ipairs(due) do
 end
 
 local reply = jsonObject({ 'requeued', jsonArray(requeued), 'expired', jsonArray(expired), 'ready', jsonArray(ready) })
-if token ~= '' and #due > 0 then redis.call('SET', replyKey, reply, 'PX', 60000) end
+if #due > 0 then keepReply(replyAt, reply) end
 return reply

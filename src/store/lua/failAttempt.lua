@@ -21,9 +21,9 @@ local retryAt = tonumber(ARGV[7])
 local ctx = runContextFromKeys(runId, tonumber(ARGV[6]))
 ctx.token = ARGV[8] or ''
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'max', 'priority', 'lease')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'max', 'priority')
 else
-  taskPrefetch(ctx, name, 'state', 'cattempt', 'cmax', 'cleased', 'priority', 'lease')
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cmax', 'cleased', 'priority')
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end

@@ -21,9 +21,9 @@ if not status then return refusal('not_found') end
 local ctx = runContextFromKeys(runId, now)
 local token = ARGV[8] or ''
 if phase == 'execute' then
-  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'deps', 'lease')
+  taskPrefetch(ctx, name, 'state', 'attempt', 'priority', 'deps')
 else
-  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'deps', 'lease')
+  taskPrefetch(ctx, name, 'state', 'cattempt', 'cleased', 'deps')
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end

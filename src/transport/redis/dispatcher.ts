@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { callToken } from '../../store/call-token.js';
 import {
   DEFAULT_MAX_REDELIVERIES,
   invokeSafely,
@@ -57,9 +58,6 @@ export class RedisDispatcher {
   private readonly blocker: Redis;
   private blocking: Promise<unknown> | undefined;
   private readonly loop: Promise<void>;
-  /** Names this dispatcher's claim tokens. */
-  private readonly id = crypto.randomUUID().slice(0, 13);
-  private claims = 0;
 
   constructor(
     redis: Redis,
@@ -178,7 +176,7 @@ export class RedisDispatcher {
         script: lua.claim,
         keys: [k.ready, k.delayed, k.inflight, k.payload, k.meta, k.running, k.deliveries, k.stats, k.wake],
         // A token per claim: sent again after a dropped connection, it gets the same items back.
-        args: [k.base, free, this.options.visibilityMs, this.options.claimScanBudget, this.claimToken()],
+        args: [k.base, free, this.options.visibilityMs, this.options.claimScanBudget, callToken('claim')],
       });
     }
     let results: unknown[];
@@ -203,11 +201,6 @@ export class RedisDispatcher {
     const claim =
       free > 0 && !(results.at(-1) instanceof Error) ? parseClaimReply(results.at(-1)) : undefined;
     return { items: claim?.items ?? [], waitMs: claim?.waitMs ?? -1, error };
-  }
-
-  private claimToken(): string {
-    this.claims += 1;
-    return `${this.id}.${this.claims.toString(36)}`;
   }
 
   /** Starts buffered invocations while slots are free. */

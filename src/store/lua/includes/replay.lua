@@ -6,7 +6,8 @@
 -- The twin of src/store/memory/replay.ts.
 --- @include "includes/engine"
 
--- Whether this call carries the token of the lease the task last ran under.
+-- Whether this call carries the token of the lease the task last ran under (read only here: a
+-- replay is rare, and the common path does not fetch the token).
 local function sameLease(ctx, name, token)
   return token ~= nil and token ~= '' and taskGet(ctx, name, 'lease') == token
 end

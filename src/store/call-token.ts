@@ -6,14 +6,14 @@ let processPart: string | undefined;
 let sequence = 0;
 
 /**
- * A token for one store call that changes state (lease, completion, failure, run creation,
- * cancellation, sweep). A client that sends the call again after a dropped connection sends the
+ * A token for one call that changes state (a store's lease, completion, failure, run creation,
+ * cancellation, sweep; a transport's claim). A client that sends the call again after a dropped connection sends the
  * same token, and the store answers with the first call's effects instead of refusing a duplicate.
- * Unique across processes (the worker id and a random part: replicas may share a worker id, and a
+ * Unique across processes (the owner, say a worker id, and a random part: replicas may share a worker id, and a
  * restarted process starts counting again) and within one (a counter).
  */
-export function callToken(workerId: string): string {
+export function callToken(owner: string): string {
   processPart ??= crypto.randomUUID().slice(0, 8);
   sequence += 1;
-  return `${workerId}.${processPart}.${sequence.toString(36)}`;
+  return `${owner}.${processPart}.${sequence.toString(36)}`;
 }
