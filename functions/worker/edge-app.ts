@@ -76,6 +76,9 @@ export function createEdgeApp(
     ...(config.WAOOAW_SIGNING_SECRET ? { signingSecret: config.WAOOAW_SIGNING_SECRET } : {}),
     // One invocation per request: the isolate is the slot.
     slots: 1,
+    // Timers end with the request: an event kept for later would never be sent. An event the bus
+    // does not take is logged instead.
+    eventBacklog: 0,
     bus: { subscriptionSnapshot: subscriptions },
     logger,
   });

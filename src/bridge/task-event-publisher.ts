@@ -1,4 +1,4 @@
-import { createEvent, type EventBus } from '../events/index.js';
+import { createEvent, EventBacklog, type EventBus } from '../events/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type {
@@ -20,6 +20,12 @@ export interface TaskEventPublisherOptions {
   clock: () => number;
   /** CloudEvents `source` of every lifecycle event. */
   source?: string;
+  /**
+   * Where events go that the bus did not take for want of an answer from its store, to be
+   * published again later. Without one, and for a refusal, the event is logged and its listener
+   * call rejects.
+   */
+  backlog?: EventBacklog;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -173,9 +179,14 @@ export class TaskEventPublisher implements LifecycleListener {
       },
       { clock: this.options.clock, validate: false },
     );
+    const { backlog } = this.options;
+    // Behind events already kept: they reach subscribers in order, and a store that is down is
+    // not tried (and resent to) once per event.
+    if (backlog && backlog.size > 0) return backlog.add(event);
     try {
       await this.options.bus.publish(event, { trusted: true });
     } catch (error) {
+      if (backlog && EventBacklog.keeps(error)) return backlog.add(event, error);
       this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
       throw error;
     }

@@ -1,6 +1,7 @@
 import {
   type CloudEvent,
   createEvent,
+  EventBacklog,
   EventBus,
   type EventBusOptions,
   type PublishResult,
@@ -49,6 +50,13 @@ export interface WaooawOptions {
   slots?: number;
   /** Signs deliveries to HTTP subscribers. */
   signingSecret?: string;
+  /**
+   * Lifecycle events the bus could not take (its store unreachable past the resends, about 10 s)
+   * are kept in memory, up to this many, and published again in order once it answers; `stop()`
+   * tries them once more. Default 10,000. 0 turns it off (then they are logged and lost): for a
+   * runtime whose timers end with the request, such as a Worker.
+   */
+  eventBacklog?: number;
   logger?: Logger;
   metrics?: Metrics;
   clock?: () => number;
@@ -92,6 +100,8 @@ export class Waooaw {
   private readonly events: OrchestrationEventHandler;
   private readonly handlers = new Map<string, TargetHandler>();
   private readonly clock: () => number;
+  /** Lifecycle events waiting to be published again (see `eventBacklog`). */
+  private readonly backlog: EventBacklog | undefined;
 
   constructor(private readonly options: WaooawOptions) {
     const clock = options.clock ?? Date.now;
@@ -130,7 +140,22 @@ export class Waooaw {
       ...(options.signingSecret ? { signingSecret: options.signingSecret } : {}),
       ...options.bus,
     });
-    const publisher = new TaskEventPublisher({ bus: this.bus, store: this.store, metrics, logger, clock });
+    const capacity = options.eventBacklog ?? 10_000;
+    if (capacity > 0) {
+      this.backlog = new EventBacklog({
+        publish: (events) => this.bus.publish(events, { trusted: true }),
+        capacity,
+        logger,
+      });
+    }
+    const publisher = new TaskEventPublisher({
+      bus: this.bus,
+      store: this.store,
+      metrics,
+      logger,
+      clock,
+      ...(this.backlog ? { backlog: this.backlog } : {}),
+    });
     this.orchestrator = new Orchestrator({
       store: this.store,
       transport: this.transport,
@@ -173,6 +198,7 @@ export class Waooaw {
   async stop(): Promise<void> {
     await this.transport.stop();
     await this.orchestrator.drain();
+    await this.backlog?.stop();
     this.metrics.reportSlots?.(this.workerId, 0);
     await this.metrics.flush?.();
   }

@@ -61,6 +61,7 @@ export {
   type TargetHandler,
 } from './bus.js';
 export { NonRetriableDeliveryError } from './delivery.js';
+export { EventBacklog, type EventBacklogOptions } from './event-backlog.js';
 export { GroupCommit } from './group-commit.js';
 export { PermanentDeliveryError } from './http-target.js';
 export { hmacSha256Hex, SIGNATURE_HEADER, signDelivery, timingSafeEqual, verifyDelivery } from './signing.js';

@@ -18,7 +18,7 @@ const NOT_RUN = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|READONLY|CLUSTERDOWN|NOREPLI
  * that failed may have written part of its change (Redis does not roll scripts back): sending it
  * again would apply that part twice. A server that did not run it at all (NOT_RUN) is no answer.
  */
-function isAnswer(error: unknown): boolean {
+export function isAnsweredError(error: unknown): boolean {
   if (error instanceof StoreError) return true;
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (name !== 'ReplyError' && name !== 'UpstashError') return false;
@@ -40,7 +40,7 @@ export async function withResends<T>(
     try {
       return await call();
     } catch (error) {
-      if (isAnswer(error) || i >= delaysMs.length) throw error;
+      if (isAnsweredError(error) || i >= delaysMs.length) throw error;
       await new Promise((resolve) => setTimeout(resolve, delaysMs[i]));
     }
   }

@@ -60,12 +60,16 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
   });
 
   /** An app on the backend with the given store or transport in front of its own. */
-  const start = async (failures: number, wrap: Parameters<typeof startApp>[5]) => {
+  const start = async (
+    failures: number,
+    wrap: Parameters<typeof startApp>[5],
+    pattern = 'orchestration.workflow.*',
+  ) => {
     ns = newPrefix();
     executions.length = 0;
     failuresLeft = failures;
     recorder.events.length = 0;
-    handle = await startApp(backend, ns, [flow], [recorder.consumer('orchestration.workflow.*')], {}, wrap);
+    handle = await startApp(backend, ns, [flow], [recorder.consumer(pattern)], {}, wrap);
     return handle;
   };
 
@@ -139,5 +143,52 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
     await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
     expect(recorder.events[0]!.type).toBe('orchestration.workflow.completed');
     expect(executions.map((e) => e.split(':').slice(1).join(':'))).toEqual(['a:1', 'b:1']);
+  });
+
+  it('publishes the lifecycle events the store did not answer for once it answers again, in order', {
+    timeout: 60_000,
+  }, async () => {
+    // The store takes no task event for longer than a call is resent (about 10 s): the run
+    // goes on, its events are kept.
+    let down = true;
+    const { app, parts } = await start(
+      0,
+      (parts: Parts) => ({
+        store: intercept(parts.store, ['appendEvents'], async (method, args) => {
+          const events = args[0] as { type: string }[];
+          if (down && events.some((e) => e.type.startsWith('orchestration.task.'))) {
+            throw new Error('Connection is closed.');
+          }
+          return method(...args);
+        }),
+      }),
+      'orchestration.#',
+    );
+    await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
+    await waitFor(() => executions.length === 2, 'both tasks to run', 40_000);
+    const runId = executions[0]!.split(':')[0]!;
+    await waitFor(async () => (await parts.store.getRun(runId))?.status === 'completed', 'the run to end');
+    // Nothing was published for the run: its first event is kept, the later ones wait behind it.
+    expect(recorder.forRun(runId)).toEqual([]);
+    down = false;
+    const expected = [
+      'orchestration.task.created a',
+      'orchestration.task.started a',
+      'orchestration.task.completed a',
+      'orchestration.task.created b',
+      'orchestration.task.started b',
+      'orchestration.task.completed b',
+      'orchestration.workflow.completed ',
+    ];
+    const seen = () =>
+      recorder.forRun(runId).map((e) => `${e.type} ${(e.data as { name?: string }).name ?? ''}`);
+    await waitFor(() => seen().length >= expected.length, 'the kept events to be delivered', 20_000);
+    // Each once, and each task's in the order they happened; the run's end last.
+    expect([...seen()].sort()).toEqual([...expected].sort());
+    for (const task of ['a', 'b']) {
+      const mine = seen().filter((s) => s.endsWith(` ${task}`));
+      expect(mine).toEqual(expected.filter((s) => s.endsWith(` ${task}`)));
+    }
+    expect(seen().at(-1)).toBe('orchestration.workflow.completed ');
   });
 });
