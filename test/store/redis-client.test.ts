@@ -9,6 +9,7 @@ import { StoreKeys } from '../../src/store/keys.js';
 import type { LuaScript } from '../../src/store/lua/script.js';
 import { fromIoredis, fromUpstash, RedisStore } from '../../src/store/redis/index.js';
 import { decodeReply } from '../../src/store/redis/reply.js';
+import { ScriptRunner } from '../../src/transport/redis/script-runner.js';
 import { runId, runInput, T0, task } from '../contract/fixtures.js';
 import { redisNamespace } from '../contract/redis-namespace.js';
 import { REDIS_URL } from '../support/redis.js';
@@ -247,6 +248,20 @@ describe('Redis Functions', () => {
     // A server that lost its functions (restart, FUNCTION FLUSH) gets the library again.
     await ns.redis.call('FUNCTION', 'DELETE', library.name);
     expect(await client.evalScript(script, [`${ns.prefix}fn`], ['c'])).toBe('fn:c');
+  });
+
+  it('recovers a pipelined call the same way (the transport sends its calls in pipelines)', async () => {
+    const ns = namespace();
+    const { script, library } = await freshFunction(ns);
+    const runner = new ScriptRunner(ns.redis);
+    const call = (value: string) => ({ script, keys: [`${ns.prefix}fn`], args: [value] });
+    expect(await runner.batch([call('a'), call('b')])).toEqual(['fn:a', 'fn:b']);
+    // One pipeline (both missing), then for each: FUNCTION LOAD + FCALL.
+    expect(runner.roundTrips).toBe(5);
+    expect(await runner.batch([call('c')])).toEqual(['fn:c']);
+    expect(runner.roundTrips).toBe(6);
+    await ns.redis.call('FUNCTION', 'DELETE', library.name);
+    expect(await runner.call(call('d'))).toBe('fn:d');
   });
 
   it('runs the store commands as functions: the libraries are on the server after a run', async () => {

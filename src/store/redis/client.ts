@@ -43,43 +43,86 @@ export interface ScriptCalls {
   eval(lua: string, keys: string[], args: RedisArg[]): Promise<unknown>;
 }
 
-export function scriptRunner(
-  calls: ScriptCalls,
-  traffic: TrafficCounter,
-): (script: LuaScript, keys: string[], args: RedisArg[]) => Promise<unknown> {
-  let functions = true;
-  const viaScript = async (script: LuaScript, keys: string[], args: RedisArg[]) => {
-    traffic.count(1);
+/** Counts what a script call sends: one round trip carrying `commands` commands. */
+export interface TrafficCount {
+  count(commands: number, script?: LuaScript): void;
+}
+
+/**
+ * Runs scripts by that strategy and remembers what the server supports. A caller that sends the
+ * first try itself (in a pipeline, say) asks `usesFunction` how to send it and hands a failed try
+ * to `recover`.
+ */
+export class ScriptCaller {
+  /** False once the server said it has no Functions (Redis before 7). */
+  private functions = true;
+
+  constructor(
+    private readonly calls: ScriptCalls,
+    private readonly traffic: TrafficCount,
+  ) {}
+
+  /** Whether `script` goes as FCALL now (else EVALSHA). */
+  usesFunction(script: LuaScript): boolean {
+    return this.functions && script.fn !== undefined && script.library !== undefined;
+  }
+
+  async call(script: LuaScript, keys: string[], args: RedisArg[]): Promise<unknown> {
+    if (!this.usesFunction(script)) return this.viaScript(script, keys, args);
+    this.traffic.count(1, script);
     try {
-      return await calls.evalsha(script.sha, keys, args);
+      return await this.calls.fcall(script.fn!, keys, args);
+    } catch (error) {
+      return this.recover(script, keys, args, error);
+    }
+  }
+
+  /**
+   * After a first try failed with `error`: loads the library (a server that lost it: a restart, a
+   * FUNCTION FLUSH), falls back to scripts (a server without Functions) or to EVAL (NOSCRIPT), and
+   * sends it once more. Any other error is rethrown.
+   */
+  async recover(script: LuaScript, keys: string[], args: RedisArg[], error: unknown): Promise<unknown> {
+    if (isFunctionsUnsupported(error)) {
+      this.functions = false;
+      return this.viaScript(script, keys, args);
+    }
+    if (isFunctionMissing(error) && script.fn && script.library) {
+      this.traffic.count(1, script);
+      // REPLACE: two processes loading the same library at once both succeed.
+      await this.calls.loadLibrary(script.library.code);
+      this.traffic.count(1, script);
+      return this.calls.fcall(script.fn, keys, args);
+    }
+    if (!isNoScript(error)) throw error;
+    this.traffic.count(1, script);
+    return this.calls.eval(script.lua, keys, args);
+  }
+
+  private async viaScript(script: LuaScript, keys: string[], args: RedisArg[]): Promise<unknown> {
+    this.traffic.count(1, script);
+    try {
+      return await this.calls.evalsha(script.sha, keys, args);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      traffic.count(1);
-      return calls.eval(script.lua, keys, args);
+      this.traffic.count(1, script);
+      return this.calls.eval(script.lua, keys, args);
     }
-  };
-  return async (script, keys, args) => {
-    if (!functions || !script.fn || !script.library) return viaScript(script, keys, args);
-    traffic.count(1);
-    try {
-      return await calls.fcall(script.fn, keys, args);
-    } catch (error) {
-      if (isFunctionsUnsupported(error)) {
-        functions = false;
-        return viaScript(script, keys, args);
-      }
-      if (!isFunctionMissing(error)) throw error;
-      traffic.count(1);
-      traffic.count(1);
-      // REPLACE: two processes loading the same library at once both succeed.
-      await calls.loadLibrary(script.library.code);
-      return calls.fcall(script.fn, keys, args);
-    }
+  }
+}
+
+/** `calls` for an ioredis client. */
+export function ioredisScriptCalls(redis: IORedis): ScriptCalls {
+  return {
+    fcall: (fn, keys, args) => redis.call('FCALL', fn, keys.length, ...keys, ...args),
+    loadLibrary: (code) => redis.call('FUNCTION', 'LOAD', 'REPLACE', code),
+    evalsha: (sha, keys, args) => redis.evalsha(sha, keys.length, ...keys, ...args),
+    eval: (lua, keys, args) => redis.eval(lua, keys.length, ...keys, ...args),
   };
 }
 
 /** Counters shared by the adapters. */
-export class TrafficCounter {
+export class TrafficCounter implements TrafficCount {
   roundTrips = 0;
   commands = 0;
   count(commands: number): void {
@@ -104,6 +147,7 @@ export function fromIoredis(
   { closeClient = true }: FromIoredisOptions = {},
 ): RedisClientAdapter {
   const traffic = new TrafficCounter();
+  const caller = new ScriptCaller(ioredisScriptCalls(redis), traffic);
   return {
     get roundTrips() {
       return traffic.roundTrips;
@@ -111,15 +155,7 @@ export function fromIoredis(
     get commands() {
       return traffic.commands;
     },
-    evalScript: scriptRunner(
-      {
-        fcall: (fn, keys, args) => redis.call('FCALL', fn, keys.length, ...keys, ...args),
-        loadLibrary: (code) => redis.call('FUNCTION', 'LOAD', 'REPLACE', code),
-        evalsha: (sha, keys, args) => redis.evalsha(sha, keys.length, ...keys, ...args),
-        eval: (lua, keys, args) => redis.eval(lua, keys.length, ...keys, ...args),
-      },
-      traffic,
-    ),
+    evalScript: (script, keys, args) => caller.call(script, keys, args),
     async pipeline(commands) {
       if (commands.length === 0) return [];
       traffic.count(commands.length);

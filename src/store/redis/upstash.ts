@@ -1,5 +1,5 @@
 import type { Redis as UpstashRedis } from '@upstash/redis';
-import { type RedisClientAdapter, scriptRunner, TrafficCounter } from './client.js';
+import { type RedisClientAdapter, ScriptCaller, TrafficCounter } from './client.js';
 
 /**
  * Adapts an `@upstash/redis` client (Redis over REST, for the edge).
@@ -13,6 +13,15 @@ import { type RedisClientAdapter, scriptRunner, TrafficCounter } from './client.
 export function fromUpstash(redis: UpstashRedis): RedisClientAdapter {
   const traffic = new TrafficCounter();
   const str = (args: (string | number)[]) => args.map(String);
+  const caller = new ScriptCaller(
+    {
+      fcall: (fn, keys, args) => redis.functions.call(fn, keys, str(args)),
+      loadLibrary: (code) => redis.functions.load({ code, replace: true }),
+      evalsha: (sha, keys, args) => redis.evalsha(sha, keys, str(args)),
+      eval: (lua, keys, args) => redis.eval(lua, keys, str(args)),
+    },
+    traffic,
+  );
   return {
     get roundTrips() {
       return traffic.roundTrips;
@@ -20,15 +29,7 @@ export function fromUpstash(redis: UpstashRedis): RedisClientAdapter {
     get commands() {
       return traffic.commands;
     },
-    evalScript: scriptRunner(
-      {
-        fcall: (fn, keys, args) => redis.functions.call(fn, keys, str(args)),
-        loadLibrary: (code) => redis.functions.load({ code, replace: true }),
-        evalsha: (sha, keys, args) => redis.evalsha(sha, keys, str(args)),
-        eval: (lua, keys, args) => redis.eval(lua, keys, str(args)),
-      },
-      traffic,
-    ),
+    evalScript: (script, keys, args) => caller.call(script, keys, args),
     async pipeline(commands) {
       for (const _ of commands) traffic.count(1);
       return Promise.all(

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isFunctionMissing, isFunctionsUnsupported, isNoScript } from '../../store/redis/client.js';
+import { ioredisScriptCalls, ScriptCaller } from '../../store/redis/client.js';
 import type { LuaScript } from './lua/script.js';
 
 export interface ScriptCall {
@@ -25,17 +25,20 @@ export class TransportScriptError extends Error {
 const command = (script: LuaScript) => script.name.slice(script.name.lastIndexOf(':') + 1);
 
 /**
- * Calls the transport's commands as Redis Functions (FCALL; the library is loaded on the first
- * "Function not found"), or on a Redis without Functions with EVALSHA, falling back to EVAL when
- * Redis does not know the script yet. Counts round trips: one per command or pipeline sent.
+ * Calls the transport's commands the way the store calls its own (`ScriptCaller`: Redis Functions,
+ * EVALSHA and EVAL as the server allows), several in one pipeline. Counts round trips: one per
+ * command or pipeline sent, by command.
  */
 export class ScriptRunner {
   roundTrips = 0;
-  /** False once the server said it has no Functions (Redis before 7). */
-  private functions = true;
   readonly roundTripsByOp: Record<string, number> = {};
+  private readonly caller: ScriptCaller;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: Redis) {
+    this.caller = new ScriptCaller(ioredisScriptCalls(redis), {
+      count: (_commands, script) => this.count(script ? command(script) : 'script'),
+    });
+  }
 
   /** Counts one round trip of `op`. */
   count(op: string): void {
@@ -55,37 +58,25 @@ export class ScriptRunner {
    */
   async batch(calls: ScriptCall[]): Promise<unknown[]> {
     const pipeline = this.redis.pipeline();
-    for (const c of calls) {
-      const { fn } = c.script;
-      if (this.functions && fn) pipeline.call('FCALL', fn, c.script.numberOfKeys, ...c.keys, ...c.args);
-      else pipeline.evalsha(c.script.sha, c.script.numberOfKeys, ...c.keys, ...c.args);
+    for (const { script, keys, args } of calls) {
+      if (this.caller.usesFunction(script)) {
+        pipeline.call('FCALL', script.fn!, script.numberOfKeys, ...keys, ...args);
+      } else {
+        pipeline.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
+      }
     }
     this.count(calls.map((c) => command(c.script)).join('+'));
     const replies = (await pipeline.exec()) ?? [];
     return Promise.all(
-      calls.map(async (c, i) => {
+      calls.map(async ({ script, keys, args }, i) => {
         const [error, reply] = replies[i] ?? [new Error('no reply'), null];
         if (!error) return reply;
         try {
-          return await this.recover(c, error);
+          return await this.caller.recover(script, keys, args, error);
         } catch (retryError) {
-          return new TransportScriptError(c.script.name, retryError);
+          return new TransportScriptError(script.name, retryError);
         }
       }),
     );
-  }
-
-  /** After a failed call: load the library, or fall back to scripts, and call once more. */
-  private async recover(c: ScriptCall, error: unknown): Promise<unknown> {
-    const { script } = c;
-    if (isFunctionsUnsupported(error)) this.functions = false;
-    else if (isFunctionMissing(error) && script.library && script.fn) {
-      this.count(`${command(script)}:load`);
-      await this.redis.call('FUNCTION', 'LOAD', 'REPLACE', script.library.code);
-      this.count(command(script));
-      return this.redis.call('FCALL', script.fn, script.numberOfKeys, ...c.keys, ...c.args);
-    } else if (!isNoScript(error)) throw error;
-    this.count(command(script));
-    return this.redis.eval(script.lua, script.numberOfKeys, ...c.keys, ...c.args);
   }
 }
