@@ -186,8 +186,10 @@ export class TaskEventPublisher implements LifecycleListener {
     try {
       await this.options.bus.publish(event, { trusted: true });
     } catch (error) {
-      if (backlog && EventBacklog.keeps(error)) return backlog.add(event, error);
+      const unanswered = EventBacklog.keeps(error);
+      if (backlog && unanswered) return backlog.add(event, error);
       this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
+      this.options.metrics.inc('eventsLost', { reason: unanswered ? 'unreachable' : 'refused' });
       throw error;
     }
   }

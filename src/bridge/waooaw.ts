@@ -146,6 +146,7 @@ export class Waooaw {
         publish: (events) => this.bus.publish(events, { trusted: true }),
         capacity,
         logger,
+        metrics,
       });
     }
     const publisher = new TaskEventPublisher({

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { type Metrics, noopMetrics } from '../observability/metrics.js';
 import { isAnsweredError } from '../store/index.js';
 import type { CloudEvent } from './envelope.js';
 
@@ -8,6 +9,8 @@ export interface EventBacklogOptions {
   /** Events kept at most; past it the oldest is dropped (and logged). */
   capacity: number;
   logger: Logger;
+  /** Counts events kept (`eventsKept`) and lost (`eventsLost` by reason). */
+  metrics?: Metrics;
   /** First wait before publishing again; doubles up to `maxRetryMs` while the bus still refuses. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -29,6 +32,7 @@ const BATCH = 100;
  */
 export class EventBacklog {
   private readonly kept: CloudEvent[] = [];
+  private readonly metrics: Metrics;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private delay: number;
@@ -42,6 +46,7 @@ export class EventBacklog {
   private sending = 0;
 
   constructor(private readonly options: EventBacklogOptions) {
+    this.metrics = options.metrics ?? noopMetrics;
     this.retryMs = options.retryMs ?? 500;
     this.maxRetryMs = options.maxRetryMs ?? 5_000;
     this.delay = this.retryMs;
@@ -69,6 +74,7 @@ export class EventBacklog {
     }
     this.kept.push(event);
     this.keptSinceEmpty += 1;
+    this.metrics.inc('eventsKept');
     this.trim();
     this.schedule();
   }
@@ -97,7 +103,10 @@ export class EventBacklog {
       this.options.logger.error('kept events not published before stop: lost', {
         count: this.kept.length,
         types: [...new Set(this.kept.map((e) => e.type))],
+        // Lifecycle events name their run as `subject`: its view says what the events would have.
+        subjects: [...new Set(this.kept.flatMap((e) => (e.subject ? [e.subject] : [])))].slice(0, 100),
       });
+      this.metrics.inc('eventsLost', { reason: 'stopped' }, this.kept.length);
       this.kept.length = 0;
     }
   }
@@ -124,6 +133,7 @@ export class EventBacklog {
       });
     }
     this.dropped += excess;
+    this.metrics.inc('eventsLost', { reason: 'backlog_full' }, excess);
   }
 
   private async publishKept(): Promise<void> {
@@ -150,6 +160,7 @@ export class EventBacklog {
             error: String(error),
           });
           this.lost += 1;
+          this.metrics.inc('eventsLost', { reason: 'refused' });
           continue;
         }
         this.kept.unshift(...batch);

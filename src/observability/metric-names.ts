@@ -30,6 +30,20 @@ export const METRICS = {
     help: 'Time from publish to successful delivery.',
     labels: [],
   },
+  eventsKept: {
+    name: 'waooaw_events_kept_total',
+    type: 'counter',
+    help: 'Lifecycle events Redis did not take (no answer), kept in memory to publish again.',
+    labels: [],
+  },
+  eventsLost: {
+    name: 'waooaw_events_lost_total',
+    type: 'counter',
+    help:
+      'Lifecycle events never published, by reason: refused (Redis answered an error), unreachable ' +
+      '(no answer and nowhere to keep them), backlog_full, stopped (still kept when the process stopped).',
+    labels: ['reason'],
+  },
   dlqSize: {
     name: 'waooaw_dlq_size',
     type: 'gauge',

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudEvent, createEvent, EventBacklog, EventBus } from '../../src/events/index.js';
-import { jsonLogger } from '../../src/observability/index.js';
+import { jsonLogger, MemoryMetrics } from '../../src/observability/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { InProcessTransport } from '../../src/transport/index.js';
 import { waitFor } from '../support/wait.js';
@@ -22,6 +22,15 @@ describe('EventBacklog', () => {
   let down: boolean;
   let poisoned: Set<string>;
   let backlog: EventBacklog;
+  let metrics: MemoryMetrics;
+  /** The backlog's counters: kept, and lost by reason. */
+  const counted = async () =>
+    Object.fromEntries(
+      (await metrics.snapshot()).counters.map((c) => [
+        c.labels.reason ? `${c.name}{${c.labels.reason}}` : c.name,
+        c.value,
+      ]),
+    );
 
   const make = (capacity = 100) =>
     new EventBacklog({
@@ -32,17 +41,22 @@ describe('EventBacklog', () => {
       },
       capacity,
       logger: jsonLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) }),
+      metrics,
       retryMs: 5,
       maxRetryMs: 20,
     });
   const event = (n: number) =>
-    createEvent({ type: 'test.kept', source: '/test', id: `e${n}`, data: { n } }, { validate: false });
+    createEvent(
+      { type: 'test.kept', source: '/test', id: `e${n}`, subject: `run-${n % 2}`, data: { n } },
+      { validate: false },
+    );
 
   beforeEach(async () => {
     received = [];
     logs = [];
     down = false;
     poisoned = new Set();
+    metrics = new MemoryMetrics();
     const store = new MemoryStore();
     transport = new InProcessTransport();
     bus = new EventBus({
@@ -83,6 +97,7 @@ describe('EventBacklog', () => {
       ['info', 'kept events published'],
     ]);
     expect(logs[1]).toMatchObject({ published: 5, kept: 5, dropped: 0, refused: 0 });
+    expect(await counted()).toEqual({ waooaw_events_kept_total: 5 });
   });
 
   it('puts an event kept while a batch is in flight behind that batch', async () => {
@@ -123,6 +138,10 @@ describe('EventBacklog', () => {
     expect(full).toHaveLength(1);
     expect(full[0]).toMatchObject({ level: 'error', capacity: 3, firstDropped: { id: 'e1' } });
     expect(logs.at(-1)).toMatchObject({ msg: 'kept events published', published: 3, kept: 6, dropped: 3 });
+    expect(await counted()).toEqual({
+      waooaw_events_kept_total: 6,
+      'waooaw_events_lost_total{backlog_full}': 3,
+    });
   });
 
   it('loses only the event the bus refuses, not the ones kept with it', async () => {
@@ -136,6 +155,10 @@ describe('EventBacklog', () => {
     expect(logs.find((l) => l.level === 'error')).toMatchObject({
       msg: 'kept event refused by the bus: lost',
       event: { id: 'e2', type: 'test.kept' },
+    });
+    expect(await counted()).toEqual({
+      waooaw_events_kept_total: 4,
+      'waooaw_events_lost_total{refused}': 1,
     });
   });
 
@@ -151,6 +174,11 @@ describe('EventBacklog', () => {
       msg: 'kept events not published before stop: lost',
       count: 2,
       types: ['test.kept'],
+      subjects: ['run-1', 'run-0'],
+    });
+    expect(await counted()).toEqual({
+      waooaw_events_kept_total: 2,
+      'waooaw_events_lost_total{stopped}': 2,
     });
 
     // Stopped with the store answering again: what is kept goes out before stop() returns.

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow } from '../../src/index.js';
+import { MemoryMetrics } from '../../src/observability/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -63,15 +64,28 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
   const start = async (
     failures: number,
     wrap: Parameters<typeof startApp>[5],
-    pattern = 'orchestration.workflow.*',
+    { pattern = 'orchestration.workflow.*', metrics }: { pattern?: string; metrics?: MemoryMetrics } = {},
   ) => {
     ns = newPrefix();
     executions.length = 0;
     failuresLeft = failures;
     recorder.events.length = 0;
-    handle = await startApp(backend, ns, [flow], [recorder.consumer(pattern)], {}, wrap);
+    handle = await startApp(
+      backend,
+      ns,
+      [flow],
+      [recorder.consumer(pattern)],
+      metrics ? { metrics } : {},
+      wrap,
+    );
     return handle;
   };
+
+  /** Lifecycle events counted lost, by reason. */
+  const lost = async (metrics: MemoryMetrics) =>
+    (await metrics.snapshot()).counters
+      .filter((c) => c.name === 'waooaw_events_lost_total')
+      .map((c) => [c.labels.reason, c.value]);
 
   it('sends a change again with its token and the run goes on, each task run once', async () => {
     // The connection drops after every first state change of a kind: made, but its reply lost.
@@ -130,19 +144,26 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
 
   it('goes on when a lifecycle event of a recorded outcome cannot be published', async () => {
     // The log refuses every task.started event.
-    const { app } = await start(0, (parts: Parts) => ({
-      store: intercept(parts.store, ['appendEvents'], async (method, args) => {
-        const events = args[0] as { type: string }[];
-        if (events.some((e) => e.type === 'orchestration.task.started')) throw refusal('ERR log refused');
-        return method(...args);
+    const metrics = new MemoryMetrics();
+    const { app } = await start(
+      0,
+      (parts: Parts) => ({
+        store: intercept(parts.store, ['appendEvents'], async (method, args) => {
+          const events = args[0] as { type: string }[];
+          if (events.some((e) => e.type === 'orchestration.task.started')) throw refusal('ERR log refused');
+          return method(...args);
+        }),
       }),
-    }));
+      { metrics },
+    );
     await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
     // The completion of a is recorded: b must still be enqueued, though a's invocation failed to
     // publish its events (a redelivery would only find a stale attempt).
     await waitFor(() => recorder.events.length === 1, 'the run to end', 8_000);
     expect(recorder.events[0]!.type).toBe('orchestration.workflow.completed');
     expect(executions.map((e) => e.split(':').slice(1).join(':'))).toEqual(['a:1', 'b:1']);
+    // Refused, so not kept (it would be refused again and hold back the rest): counted lost.
+    expect(await lost(metrics)).toEqual([['refused', 2]]);
   });
 
   it('publishes the lifecycle events the store did not answer for once it answers again, in order', {
@@ -151,6 +172,7 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
     // The store takes no task event for longer than a call is resent (about 10 s): the run
     // goes on, its events are kept.
     let down = true;
+    const metrics = new MemoryMetrics();
     const { app, parts } = await start(
       0,
       (parts: Parts) => ({
@@ -162,7 +184,7 @@ describe.each(BACKENDS)('lost replies on $name', (backend) => {
           return method(...args);
         }),
       }),
-      'orchestration.#',
+      { pattern: 'orchestration.#', metrics },
     );
     await app.publish(createEvent({ type: 'test.lossy', source: '/test' }));
     await waitFor(() => executions.length === 2, 'both tasks to run', 40_000);

@@ -62,7 +62,7 @@ const eventBus: Section = {
         'Entries waiting in the dead-letter queue ("" holds task and trigger entries). Replay with POST /dlq/:id/replay.',
       type: 'timeseries',
       unit: 'short',
-      width: 12,
+      width: 8,
       queries: [{ expr: 'max by (subscription) (waooaw_dlq_size)', legend: '{{subscription}}' }],
     },
     {
@@ -70,10 +70,25 @@ const eventBus: Section = {
       description: 'New dead-letter entries; the WaooawDlqGrowthAnomaly alert watches this rate.',
       type: 'timeseries',
       unit: 'short',
-      width: 12,
+      width: 8,
       stacked: true,
       queries: [
         { expr: 'max by (kind) (rate(waooaw_dlq_entries_total[$__rate_interval])) * 60', legend: '{{kind}}' },
+      ],
+    },
+    {
+      title: 'Lifecycle events kept and lost / min',
+      description:
+        'Kept: Redis did not answer, the events wait in memory to be published again. Lost: never published, by reason; the WaooawLifecycleEventsLost alert fires on any.',
+      type: 'timeseries',
+      unit: 'short',
+      width: 8,
+      queries: [
+        { expr: 'max(rate(waooaw_events_kept_total[$__rate_interval])) * 60', legend: 'kept' },
+        {
+          expr: 'max by (reason) (rate(waooaw_events_lost_total[$__rate_interval])) * 60',
+          legend: 'lost: {{reason}}',
+        },
       ],
     },
   ],
