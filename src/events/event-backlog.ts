@@ -97,8 +97,10 @@ export class EventBacklog {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flushing;
-    if (this.kept.length > 0) await this.flush();
+    // A flush in flight is that last try (one more straight after it would wait out the same
+    // resends again); otherwise one now.
+    if (this.flushing) await this.flushing;
+    else if (this.kept.length > 0) await this.flush();
     if (this.kept.length > 0) {
       this.options.logger.error('kept events not published before stop: lost', {
         count: this.kept.length,

@@ -190,6 +190,30 @@ describe('EventBacklog', () => {
     expect(received).toEqual(['e3']);
   });
 
+  it('when stopped during a try, takes that try as the last one', async () => {
+    let calls = 0;
+    let fail!: () => void;
+    backlog = new EventBacklog({
+      publish: () => {
+        calls += 1;
+        // Hangs as a call to an unreachable store does while it is resent, then fails.
+        return new Promise((_, reject) => {
+          fail = () => reject(noAnswer());
+        });
+      },
+      capacity: 100,
+      logger: jsonLogger({ write: (line) => logs.push(JSON.parse(line)) }),
+      retryMs: 1,
+    });
+    backlog.add(event(1), noAnswer());
+    await waitFor(() => calls === 1, 'a try to be in flight');
+    const stopped = backlog.stop();
+    fail();
+    await stopped;
+    expect(calls).toBe(1);
+    expect(logs.at(-1)).toMatchObject({ msg: 'kept events not published before stop: lost', count: 1 });
+  });
+
   it('keeps only what failed for want of an answer', () => {
     expect(EventBacklog.keeps(noAnswer())).toBe(true);
     expect(
