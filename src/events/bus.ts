@@ -355,7 +355,9 @@ export class EventBus {
     if (typeof event.tracestate === 'string') invocation.tracestate = event.tracestate;
     const envelope: Envelope = {
       invocation,
-      options: { dedupId: `${sub.id}:${event.id}:${attempt}${replayId ? `:${replayId}` : ''}` },
+      // CloudEvents ids are unique per source only: two sources may both send id 42. As JSON, two
+      // different deliveries never share an id, whatever characters the parts hold.
+      options: { dedupId: JSON.stringify([sub.id, event.source, event.id, attempt, replayId ?? '']) },
     };
     if (delayMs) envelope.options!.delayMs = delayMs;
     if (sub.ordered) {

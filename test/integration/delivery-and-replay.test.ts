@@ -60,6 +60,20 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
     await backend.cleanup(ns);
   });
 
+  it('delivers events of two sources that share an id, each once', async () => {
+    // CloudEvents ids are unique per source only: producers that number their events collide.
+    ns = newPrefix();
+    const shop = new EventRecorder();
+    handle = await startApp(backend, ns, [], [shop.consumer('shop.#', 'test.shop')]);
+    const result = await handle.app.publish([
+      createEvent({ type: 'shop.ordered', source: '/shop-a', id: '42' }),
+      createEvent({ type: 'shop.ordered', source: '/shop-b', id: '42' }),
+    ]);
+    expect(result.deliveries).toBe(2);
+    await waitFor(() => shop.events.length === 2, 'both deliveries');
+    expect(shop.events.map((e) => e.source).sort()).toEqual(['/shop-a', '/shop-b']);
+  });
+
   it('delivers to an HTTP subscriber with a signature it can verify', async () => {
     const { app } = await start();
     const hook = await subscriber(() => 204);
