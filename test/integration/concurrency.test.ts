@@ -34,6 +34,18 @@ const limited = defineWorkflow({
     async (ctx) => overlap.hold(`tenant:${ctx.input.tenant}`, 30),
   );
 
+/** Its key reads a field some inputs lack: the key function throws for those. */
+const fragileKey = defineWorkflow({ name: 'fragileKey', triggers: [{ type: 'test.fragileKey' }] })
+  .task('first', async () => 1)
+  .task(
+    'keyed',
+    {
+      dependsOn: ['first'],
+      concurrency: { limit: 1, key: (ctx) => (ctx.input as { tenant: { id: string } }).tenant.id },
+    },
+    async (ctx) => overlap.hold('fragile', 30).then(() => ctx.deps.first + 1),
+  );
+
 describe.each(BACKENDS)('concurrency limits on $name', (backend) => {
   let handle: AppHandle | undefined;
   let ns = '';
@@ -62,5 +74,23 @@ describe.each(BACKENDS)('concurrency limits on $name', (backend) => {
     expect(overlap.peak.get('shared')).toBe(2);
     expect(overlap.peak.get('tenant:acme')).toBe(1);
     expect(overlap.peak.get('tenant:globex')).toBe(1);
+  });
+
+  it('runs a task whose concurrency key throws under its task-wide limit, and the run ends', async () => {
+    ns = newPrefix();
+    overlap.peak.clear();
+    const recorder = new EventRecorder();
+    handle = await startApp(backend, ns, [fragileKey], [recorder.consumer('orchestration.workflow.*')]);
+    await handle.app.publish(
+      Array.from({ length: 3 }, () => createEvent({ type: 'test.fragileKey', source: '/test', data: {} })),
+    );
+    await waitFor(() => recorder.events.length === 3, 'three runs', 10_000);
+    expect(recorder.events.map((e) => (e.data as { status: string }).status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+    ]);
+    // Every such attempt shares one limit instead.
+    expect(overlap.peak.get('fragile')).toBe(1);
   });
 });

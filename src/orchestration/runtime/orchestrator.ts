@@ -160,15 +160,21 @@ export class Orchestrator {
         continue;
       }
       const context = { input: run.input, meta: run.meta };
-      await this.effects.apply(
-        workflow,
-        runId,
-        calls,
-        byRun.get(runId) ?? [],
-        outcomes.get(runId),
-        context,
-        now,
-      );
+      try {
+        await this.effects.apply(
+          workflow,
+          runId,
+          calls,
+          byRun.get(runId) ?? [],
+          outcomes.get(runId),
+          context,
+          now,
+        );
+      } catch (error) {
+        // One run's enqueue failing must not keep the others' from going out; its queued tasks
+        // are found again once their queued timeout passes.
+        logger.error('sweep could not enqueue what it released', { runId, error: String(error) });
+      }
     }
     await calls.settle();
     return swept.requeued.length + swept.expired.length;

@@ -46,7 +46,7 @@ export class RunEffects {
       }
       // The invocations carry that span's trace context as it is (not the run's older tracestate).
       const carrier = trace?.traceparent ? trace : traceOf(context.meta);
-      const envelopes = toEnvelopes(workflow, ready, context, now, carrier);
+      const envelopes = toEnvelopes(workflow, ready, context, now, carrier, this.config.logger);
       // Inside an invocation they travel with its acknowledgement; elsewhere they are enqueued now.
       if (followUps) followUps.push(...envelopes);
       // (each carries a dedup id, so a resend after a lost reply adds nothing).
