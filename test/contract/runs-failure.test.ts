@@ -123,6 +123,34 @@ describe.each(backends)('Store contract: failure, cancellation, compensation ($n
     });
   });
 
+  it('refuses to cancel a failing run, so its saga still runs', async () => {
+    const id = runId();
+    await ctx.store.createRun(
+      runInput(id, [task('A', [], { compensable: true }), task('B', ['A']), task('C', ['A'])]),
+    );
+    await runTask(ctx.store, id, 'A');
+    await lease(ctx.store, id, 'B');
+    await lease(ctx.store, id, 'C');
+    // B fails for good while C still runs: the run is failing, its saga waits for C.
+    expect(await fail(ctx.store, id, 'B', 1, 'broken')).toMatchObject({ ok: true, willRetry: false });
+    expect(await ctx.store.cancelRun({ runId: id, now: T0 + 150 })).toEqual({
+      ok: false,
+      reason: 'compensating',
+      cancelled: [],
+    });
+    const done = await ctx.store.completeAttempt({
+      runId: id,
+      task: 'C',
+      attempt: 1,
+      phase: 'execute',
+      result: 'c',
+      now: T0 + 200,
+    });
+    // C ends, and the saga starts with A's compensation.
+    expect(done).toMatchObject({ ok: true, ready: [{ task: 'A', phase: 'compensate' }] });
+    expect((await ctx.store.getRun(id))?.status).toBe('compensating');
+  });
+
   it('a running task that fails after cancellation ends failed without retry', async () => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('A')]));

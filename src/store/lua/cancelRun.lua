@@ -7,16 +7,20 @@
 --         time, with the tasks it cancelled
 --
 -- Returns JSON CancelResult: { ok: true, cancelled: string[], run: RunOutcome }
--- or { ok: false, reason: not_found | run_ended | compensating, cancelled: [] }.
+-- or { ok: false, reason: not_found | run_ended | compensating, cancelled: [] } (compensating also
+-- while the run is failing: its saga is about to start).
 --- @include "includes/keys"
 --- @include "includes/engine"
 
-local status = redis.call('HGET', KEYS[1], 'status')
+local meta = redis.call('HMGET', KEYS[1], 'status', 'failing')
+local status = meta[1]
 local function refuse(reason)
   return jsonObject({ 'ok', 'false', 'reason', cjson.encode(reason), 'cancelled', '[]' })
 end
 if not status then return refuse('not_found') end
-if status == 'compensating' then return refuse('compensating') end
+-- Failing: a task failed for good and the saga starts once its running siblings end. Cancelling
+-- now would end the run without compensating what completed.
+if status == 'compensating' or (status == 'running' and meta[2] == '1') then return refuse('compensating') end
 local ctx = runContextFromKeys(ARGV[1], tonumber(ARGV[2]))
 ctx.token = ARGV[4] or ''
 if status ~= 'running' then

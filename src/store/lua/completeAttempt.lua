@@ -60,6 +60,12 @@ clearDeadline(ctx, name)
 
 local outcome = nil
 local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total', 'qto')
+if run[1] ~= 'running' and run[1] ~= 'compensating' then
+  -- The run ended while this task ran (cancelled): its keys expire after the retention, and a
+  -- results hash this write just created would not.
+  local ttl = redis.call('PTTL', ctx.meta)
+  if ttl > 0 then redis.call('PEXPIRE', ctx.results, ttl) end
+end
 -- Releasing a dependent queues it: its deadline needs the run's queued timeout, read here for free.
 ctx.qto = tonumber(run[6] or '0')
 if run[1] == 'running' then

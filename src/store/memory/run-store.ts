@@ -296,7 +296,10 @@ export class MemoryRunStore implements RunStore {
   async cancelRun(input: CancelInput): Promise<CancelResult> {
     const run = this.state.runs.get(input.runId);
     if (!run) return { ok: false, reason: 'not_found', cancelled: [] };
-    if (run.status === 'compensating') return { ok: false, reason: 'compensating', cancelled: [] };
+    // Failing: the saga starts once the running siblings end; cancelling would skip it.
+    if (run.status === 'compensating' || (run.status === 'running' && run.failing)) {
+      return { ok: false, reason: 'compensating', cancelled: [] };
+    }
     const token = input.token ?? '';
     const ctx = new RunContext(this.state, run, input.now, run.queuedTimeoutMs, token);
     if (run.status !== 'running') {
