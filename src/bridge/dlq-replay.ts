@@ -42,6 +42,9 @@ export async function replayDlqEntry(
   } else {
     if (!entry.subscriptionId || !entry.event)
       throw new ReplayError(`DLQ entry '${id}' has no event to deliver`);
+    if (!(await bus.subscriptions.get(entry.subscriptionId))) {
+      throw new ReplayError(`subscription '${entry.subscriptionId}' of DLQ entry '${id}' no longer exists`);
+    }
     await bus.redeliver(entry.subscriptionId, entry.event, id);
     result = { id, kind: entry.kind, subscriptionId: entry.subscriptionId };
   }

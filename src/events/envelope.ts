@@ -81,6 +81,23 @@ export const cloudEventSchema = z
 
 const KNOWN_ATTRIBUTES = new Set(Object.keys(cloudEventSchema.shape));
 
+/** How deep event data may nest (objects and arrays). */
+export const MAX_DATA_DEPTH = 100;
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (iterative: no recursion). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export type EnvelopeResult = { ok: true; event: CloudEvent } | { ok: false; issues: Issue[] };
 
 /**
@@ -104,6 +121,20 @@ export function validateEnvelope(input: unknown, prefix = ''): EnvelopeResult {
         message: 'unknown attribute: extension names are lowercase letters and digits, at most 20 characters',
       });
     }
+  }
+  if (nestsDeeperThan(attributes.data, MAX_DATA_DEPTH)) {
+    // Checked before the schema walks it: Redis decodes stored events (DLQ entries) with a limit
+    // of 1000 levels, and recursion that deep is a stack overflow waiting to happen.
+    return {
+      ok: false,
+      issues: [
+        ...issues,
+        {
+          path: prefix === '' ? 'data' : `${prefix}.data`,
+          message: `must not nest more than ${MAX_DATA_DEPTH} levels deep`,
+        },
+      ],
+    };
   }
   if (attributes.data !== undefined && attributes.data_base64 !== undefined) {
     issues.push({

@@ -249,7 +249,15 @@ export const DlqReplayResultSchema = z
 const instant = z
   .union([
     z.number().int().nonnegative(),
-    z.string().refine(isRfc3339, 'must be an RFC 3339 timestamp or epoch milliseconds'),
+    z
+      .string()
+      .refine(isRfc3339, 'must be an RFC 3339 timestamp or epoch milliseconds')
+      // RFC 3339 allows a leap second (:60) that Date cannot read, and instants before 1970 that
+      // the log (ordered by epoch ms) cannot hold.
+      .refine(
+        (t) => Date.parse(t) >= 0,
+        'must be a time from 1970-01-01T00:00:00Z on, without a leap second',
+      ),
   ])
   .openapi({ description: 'RFC 3339 timestamp or epoch milliseconds' });
 

@@ -98,6 +98,20 @@ describe('parseStructured', () => {
     expect(pathsOf(result).sort()).toEqual(['Tenant', 'averyveryverylongname1', 'my-ext', 'my_ext']);
   });
 
+  it('refuses data nested deeper than 100 levels, however deep, without recursing', () => {
+    const nested = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+    expect(parseStructured(validEvent({ data: nested(100) })).ok).toBe(true);
+    // 500,000 levels: what a 1 MB body can hold; a recursive walk would overflow the stack.
+    for (const levels of [101, 500_000]) {
+      const result = parseStructured(validEvent({ data: nested(levels) }));
+      expect(result).toEqual({
+        ok: false,
+        issues: [{ path: 'data', message: 'must not nest more than 100 levels deep' }],
+      });
+    }
+    expect(parseStructured(validEvent({ data: { a: [{ b: { c: [1, 2, { d: null }] } }] } })).ok).toBe(true);
+  });
+
   it('refuses data together with data_base64', () => {
     const result = parseStructured(validEvent({ data_base64: 'aGVsbG8=' }));
     expect(pathsOf(result)).toEqual(['data_base64']);

@@ -86,6 +86,14 @@ describe('DLQ', () => {
     const res = await h.http.request(`/dlq/${entry.id}/replay`, { method: 'POST', headers: bearer() });
     expect(res.status).toBe(409);
     expect(await h.store.getDlq(entry.id)).toBeDefined();
+    // A delivery whose subscription was deleted since: nothing delivered, the entry kept.
+    const delivery = await deadLetter('d');
+    await h.app.bus.unsubscribe('hook');
+    const gone = await h.http.request(`/dlq/${delivery.id}/replay`, { method: 'POST', headers: bearer() });
+    expect(gone.status).toBe(409);
+    expect((await gone.json()).detail).toContain("subscription 'hook'");
+    expect(transport.envelopes).toEqual([]);
+    expect(await h.store.getDlq(delivery.id)).toBeDefined();
   });
 });
 
@@ -125,6 +133,8 @@ describe('POST /replay', () => {
       [{ type: 'orchestration.workflow.start' }, 'type'],
       [{ subscription: 'hook' }, 'subscription'],
       [{ from: 'yesterday' }, 'from'],
+      [{ from: '2016-12-31T23:59:60Z' }, 'from'],
+      [{ to: '1969-12-31T00:00:00Z' }, 'to'],
       [{ types: ['bad type'] }, 'types[0]'],
       [{ limit: 0 }, 'limit'],
       [{ from: 2000, to: 1000 }, 'to'],

@@ -108,6 +108,23 @@ describe('POST /events', () => {
     expect(await logged()).toEqual([]);
   });
 
+  it('refuses data nested too deep with 400 naming data, and writes nothing', async () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const event = (data: string) =>
+      `{"specversion":"1.0","id":"deep","source":"/shop","type":"shop.order.created","data":${data}}`;
+    // Deeper than the limit, than Redis would decode in a DLQ entry, and as deep as this body limit allows.
+    for (const levels of [101, 1_100, 1_900]) {
+      const res = await post(event(nested(levels)), { 'content-type': 'application/cloudevents+json' });
+      expect(res.status, `${levels} levels`).toBe(400);
+      expect((await problemOf(res)).issues).toEqual([
+        { path: 'data', message: 'must not nest more than 100 levels deep' },
+      ]);
+    }
+    expect(await logged()).toEqual([]);
+    const fine = await post(event(nested(100)), { 'content-type': 'application/cloudevents+json' });
+    expect(fine.status).toBe(202);
+  });
+
   it('names the header of a bad binary-mode event', async () => {
     const res = await post('{}', {
       'content-type': 'application/json',
