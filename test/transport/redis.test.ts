@@ -170,7 +170,8 @@ describe('RedisTransport', () => {
 
   it('redelivers an invocation whose dispatcher never acknowledged it, once its deadline passed', async () => {
     const hang = gate();
-    const crashed = backend.makeRedis({ concurrency: 1, visibilityMs: 150 });
+    // A dispatcher that stops pushing its deadline back, as a dead one does.
+    const crashed = backend.makeRedis({ concurrency: 1, visibilityMs: 150, maxHoldMs: 0 });
     const taken: string[] = [];
     await crashed.start(async (inv) => {
       taken.push(nameOf(inv));
@@ -198,12 +199,44 @@ describe('RedisTransport', () => {
     expect(await backend.redis.exists(`${backend.prefix}{transport}:dedup:job-1`)).toBe(0);
   });
 
+  it('keeps an invocation that runs past the visibility window to itself, and its flow slot', async () => {
+    const options = { concurrency: 2, visibilityMs: 150 };
+    const one = backend.makeRedis(options);
+    const two = backend.makeRedis(options);
+    const started: string[] = [];
+    let running = 0;
+    let peak = 0;
+    const handler = async (inv: Parameters<Parameters<typeof one.start>[0]>[0]) => {
+      started.push(nameOf(inv));
+      running += 1;
+      peak = Math.max(peak, running);
+      // Four visibility windows: the deadline is pushed back meanwhile.
+      await sleep(600);
+      running -= 1;
+      return { status: 'ack' as const };
+    };
+    await one.start(handler);
+    await two.start(handler);
+    await one.enqueue([
+      envelope('long-1', { flowKey: 'tenant', flowLimit: 1 }),
+      envelope('long-2', { flowKey: 'tenant', flowLimit: 1 }),
+    ]);
+    await waitFor(() => started.length === 2, 'both to run, one after the other', 5_000);
+    await waitFor(() => running === 0);
+    // Each ran once, never both at once, and nothing was delivered again.
+    expect(started).toEqual(['long-1', 'long-2']);
+    expect(peak).toBe(1);
+    expect(await one.stats()).toMatchObject({ redelivered: 0, inFlight: 0, queued: 0 });
+    await two.stop();
+  });
+
   it('drops an invocation redelivered past maxRedeliveries without running it', async () => {
     const hang = gate();
     const dropped: unknown[] = [];
     const options = {
       concurrency: 1,
       visibilityMs: 50,
+      maxHoldMs: 0,
       maxRedeliveries: 0,
       onDropped: (d: unknown) => dropped.push(d),
     };

@@ -20,6 +20,8 @@ export interface DispatcherOptions extends RedeliveryOptions {
   /** Invocations claimed ahead of free slots, so a slot that frees starts its next one at once. */
   prefetch: number;
   visibilityMs: number;
+  /** How long the deadline of one handler call is pushed back at most (0: never). */
+  maxHoldMs: number;
   idleWaitMs: number;
   claimScanBudget: number;
   onError: (error: unknown) => void;
@@ -53,6 +55,11 @@ export class RedisDispatcher {
   /** Envelopes released by acknowledged invocations: enqueued in the same pipeline, before the acks. */
   private followUps: Envelope[] = [];
   private nacks: Nack[] = [];
+  /**
+   * Invocations whose handler runs here, with the delivery count they were claimed with and when
+   * their visibility deadline was last pushed back (claim or renewal).
+   */
+  private readonly held = new Map<string, { deliveries: number; claimedAt: number; renewedAt: number }>();
   private stopping = false;
   private readonly signal = new Signal();
   private readonly blocker: Redis;
@@ -120,14 +127,24 @@ export class RedisDispatcher {
       const acks = this.acks.splice(0);
       const nacks = this.nacks.splice(0);
       const followUps = this.followUps.splice(0);
-      if (want === 0 && acks.length === 0 && nacks.length === 0 && followUps.length === 0) {
+      const renewals = this.dueRenewals();
+      if (
+        want === 0 &&
+        acks.length === 0 &&
+        nacks.length === 0 &&
+        followUps.length === 0 &&
+        renewals.length === 0
+      ) {
         if (this.stopping && this.unsettled === 0) return;
-        await this.signal.wait();
+        // Every slot busy: wake for the next renewal even if no handler ends before it.
+        const renewal = this.held.size > 0 ? sleep(this.renewEveryMs) : undefined;
+        await Promise.race([this.signal.wait(), ...(renewal ? [renewal.done] : [])]);
+        renewal?.cancel();
         continue;
       }
       let failed: unknown;
       try {
-        const turn = await this.exchange(acks, nacks, want, followUps);
+        const turn = await this.exchange(acks, nacks, want, followUps, renewals);
         const claimedAt = Date.now();
         for (const item of turn.items) this.buffer.push({ item, claimedAt });
         this.fill();
@@ -149,9 +166,22 @@ export class RedisDispatcher {
   }
 
   /** Settles finished invocations and claims up to `free` more, in one round trip. */
-  private async exchange(acks: string[], nacks: Nack[], free: number, followUps: Envelope[] = []) {
+  private async exchange(
+    acks: string[],
+    nacks: Nack[],
+    free: number,
+    followUps: Envelope[] = [],
+    renewals: [string, number][] = [],
+  ) {
     const k = this.keys;
     const calls: ScriptCall[] = [];
+    if (renewals.length > 0) {
+      calls.push({
+        script: lua.touch,
+        keys: [k.inflight, k.deliveries],
+        args: [this.options.visibilityMs, ...renewals.flat()],
+      });
+    }
     // Follow-ups first: they are in Redis before the acks of the invocations that released them,
     // and the claim at the end of this same round trip can already take them.
     // The claim at the end takes them: only without one do idle peers need the wake token.
@@ -203,13 +233,35 @@ export class RedisDispatcher {
     return { items: claim?.items ?? [], waitMs: claim?.waitMs ?? -1, error };
   }
 
+  /** A third of the visibility window: a deadline is pushed back twice before it could pass. */
+  private get renewEveryMs(): number {
+    return Math.max(1, Math.floor(this.options.visibilityMs / 3));
+  }
+
+  /** Held invocations whose deadline is due to be pushed back: `[id, deliveries]` pairs. */
+  private dueRenewals(): [string, number][] {
+    const now = Date.now();
+    const due: [string, number][] = [];
+    for (const [id, hold] of this.held) {
+      if (now - hold.renewedAt < this.renewEveryMs) continue;
+      if (now - hold.claimedAt >= this.options.maxHoldMs) {
+        // Taken for hung: no more renewals, so its invocation is delivered again after its deadline.
+        this.held.delete(id);
+        continue;
+      }
+      hold.renewedAt = now;
+      due.push([id, hold.deliveries]);
+    }
+    return due;
+  }
+
   /** Starts buffered invocations while slots are free. */
   private fill(): void {
     while (!this.stopping && this.inFlight < this.options.concurrency && this.buffer.length > 0) {
       const { item, claimedAt } = this.buffer.shift()!;
       // Waited past its visibility deadline: Redis has handed it to another dispatcher already.
       if (Date.now() - claimedAt >= this.options.visibilityMs) continue;
-      this.dispatch(item);
+      this.dispatch(item, claimedAt);
     }
   }
 
@@ -220,7 +272,7 @@ export class RedisDispatcher {
     }
   }
 
-  private dispatch(item: ClaimedItem): void {
+  private dispatch(item: ClaimedItem, claimedAt: number): void {
     let invocation: Invocation;
     try {
       invocation = JSON.parse(item.payload) as Invocation;
@@ -234,6 +286,7 @@ export class RedisDispatcher {
     }
     this.inFlight += 1;
     this.unsettled += 1;
+    this.held.set(item.id, { deliveries: item.deliveries, claimedAt, renewedAt: claimedAt });
     let released = false;
     const releaseSlot = () => {
       if (released) return;
@@ -247,6 +300,7 @@ export class RedisDispatcher {
     };
     void invokeSafely(() => this.handler(invocation, { releaseSlot })).then((outcome) => {
       this.unsettled -= 1;
+      this.held.delete(item.id);
       if (!released) {
         released = true;
         this.inFlight -= 1;
@@ -272,7 +326,9 @@ export class RedisDispatcher {
 
   /** Nothing claimable: sleep until a wake token, a local settle, or the next due time. */
   private async idle(waitMs: number): Promise<void> {
-    const cap = waitMs >= 0 ? Math.min(waitMs, this.options.idleWaitMs) : this.options.idleWaitMs;
+    let cap = waitMs >= 0 ? Math.min(waitMs, this.options.idleWaitMs) : this.options.idleWaitMs;
+    // Back in time to push back the deadlines of what runs here.
+    if (this.held.size > 0) cap = Math.min(cap, this.renewEveryMs);
     if (cap <= 0 || this.stopping) return;
     this.blocking ??= this.blockOnWakeList();
     const timer = sleep(cap);

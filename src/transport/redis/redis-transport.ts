@@ -22,11 +22,19 @@ export interface RedisTransportOptions extends RedeliveryOptions {
    */
   prefetch?: number;
   /**
-   * How long a claimed invocation stays invisible to other dispatchers. One still running past
-   * it is delivered again (at-least-once, like a crash): the orchestrator's leases make the
-   * duplicate harmless for tasks. Keep it above the longest handler call.
+   * How long a claimed invocation stays invisible to other dispatchers after its dispatcher last
+   * said it still runs it: a dispatcher pushes the deadline back every third of it while the
+   * handler runs, so only a dead (or hung, see `maxHoldMs`) dispatcher's invocations are
+   * delivered again. Default 30 s.
    */
   visibilityMs?: number;
+  /**
+   * How long a dispatcher keeps pushing back the deadline of one handler call. A call still
+   * running past it is taken for hung: its invocation is delivered again once its deadline passes
+   * (the orchestrator's leases make that harmless for tasks). Keep it above the longest task
+   * timeout. Default 1 hour; 0 never pushes back.
+   */
+  maxHoldMs?: number;
   /** Longest idle sleep between claims (bounds how late a crashed peer's items are seen). */
   idleWaitMs?: number;
   /** How long a dedup id stays held at most (beyond the item's delay) if never acknowledged. */
@@ -108,6 +116,7 @@ export class RedisTransport implements Transport {
     const {
       concurrency = 10,
       visibilityMs = 30_000,
+      maxHoldMs = 60 * 60_000,
       idleWaitMs = 1_000,
       claimScanBudget = 100,
       onError = logDispatcherError,
@@ -117,6 +126,7 @@ export class RedisTransport implements Transport {
       concurrency,
       prefetch: this.options.prefetch ?? Math.ceil(concurrency / 2),
       visibilityMs,
+      maxHoldMs,
       idleWaitMs,
       claimScanBudget,
       onError,
