@@ -35,6 +35,8 @@ export interface HandlerSubscription {
   pattern: string;
   handler: TargetHandler;
   maxAttempts?: number;
+  /** One delivery at a time per ordering key (the event's `subject`), in publish order. */
+  ordered?: boolean;
 }
 
 export interface WaooawOptions {
@@ -191,6 +193,7 @@ export class Waooaw {
       pattern: c.pattern,
       target: { kind: 'handler' as const, name: c.id },
       ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}),
+      ...(c.ordered ? { ordered: true } : {}),
     }));
     await this.bus.ensureSubscriptions([...this.events.subscriptions(), ...consumers]);
   }

@@ -360,14 +360,18 @@ export class EventBus {
       options: { dedupId: JSON.stringify([sub.id, event.source, event.id, attempt, replayId ?? '']) },
     };
     if (delayMs) envelope.options!.delayMs = delayMs;
-    if (sub.ordered) {
-      const key = this.options.orderingKey?.(sub, event) ?? (event.subject as string | undefined);
-      if (key !== undefined) {
-        envelope.options!.flowKey = `sub:${sub.id}:${key}`;
-        envelope.options!.flowLimit = 1;
-      }
+    const key = this.orderingKeyOf(sub, event);
+    if (key !== undefined) {
+      envelope.options!.flowKey = `sub:${sub.id}:${key}`;
+      envelope.options!.flowLimit = 1;
     }
     return envelope;
+  }
+
+  /** The key an ordered subscription delivers `event` in order under; undefined when unordered. */
+  orderingKeyOf(sub: SubscriptionRecord, event: StoredCloudEvent): string | undefined {
+    if (!sub.ordered) return undefined;
+    return this.options.orderingKey?.(sub, event) ?? (event.subject as string | undefined);
   }
 
   /** Sends envelopes through the shared outbox (group-committed with other callers). */

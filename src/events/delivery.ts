@@ -2,7 +2,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { SPANS } from '../observability/attributes.js';
 import { deliverySpanOptions } from '../observability/event-tracing.js';
 import { inSpan, recordFailure } from '../observability/tracing.js';
-import type { DlqKind } from '../store/index.js';
+import type { DlqKind, SubscriptionRecord } from '../store/index.js';
 import type { DeliveryInvocation, InvokeOutcome } from '../transport/index.js';
 import type { EventBus } from './bus.js';
 import type { CloudEvent } from './envelope.js';
@@ -22,7 +22,10 @@ export class NonRetriableDeliveryError extends Error {
 /**
  * Runs one delivery attempt: call the subscription's target; on failure retry with backoff until
  * the subscription's attempts are spent, then write a DLQ entry with the reason, attempts and
- * last error. Always acknowledges: the retry is a new, delayed invocation.
+ * last error. Always acknowledges: the retry is a new, delayed invocation, except for an ordered
+ * subscription, whose retries run here, in place: the invocation keeps its key's one slot, so the
+ * events behind it wait (a new invocation would free the slot, and the next event would overtake
+ * the one being retried).
  */
 export function handleDelivery(bus: EventBus, invocation: DeliveryInvocation): Promise<InvokeOutcome> {
   return inSpan(SPANS.deliver, deliverySpanOptions(invocation), (span, ctx) =>
@@ -44,12 +47,30 @@ async function deliver(
     });
     return { status: 'ack' };
   }
+  const inPlace = bus.orderingKeyOf(sub, invocation.event) !== undefined;
+  for (let attempt = invocation.attempt; ; attempt++) {
+    const outcome = await attemptDelivery(bus, sub, invocation, attempt, inPlace, span, traceContext);
+    if (outcome !== 'again') return outcome;
+  }
+}
+
+/** One call of the target; `'again'` when an ordered subscription retries in place after a backoff. */
+async function attemptDelivery(
+  bus: EventBus,
+  sub: SubscriptionRecord,
+  invocation: DeliveryInvocation,
+  attempt: number,
+  inPlace: boolean,
+  span: Span,
+  traceContext: Context,
+): Promise<InvokeOutcome | 'again'> {
+  const { options } = bus;
   const event = invocation.event as CloudEvent;
   const labels = { type: event.type, subscription: sub.id };
   try {
     const ctx = {
       subscription: sub,
-      attempt: invocation.attempt,
+      attempt,
       publishedAt: invocation.publishedAt,
       ...(invocation.replayId ? { replayId: invocation.replayId } : {}),
       traceContext,
@@ -74,31 +95,36 @@ async function deliver(
     options.metrics.inc('eventsDeliveryFailed', labels);
     const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const permanent = error instanceof NonRetriableDeliveryError || error instanceof PermanentDeliveryError;
-    if (!permanent && invocation.attempt < sub.maxAttempts) {
-      const delayMs = backoff(bus, invocation.attempt);
+    if (!permanent && attempt < sub.maxAttempts) {
+      const delayMs = backoff(bus, attempt);
+      options.logger.warn('delivery failed, will retry', {
+        subscriptionId: sub.id,
+        eventId: event.id,
+        attempt,
+        delayMs,
+        error: lastError,
+        ...(inPlace ? { inPlace } : {}),
+      });
+      if (inPlace) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return 'again';
+      }
       const next = bus.envelope(
         sub,
         invocation.event,
-        invocation.attempt + 1,
+        attempt + 1,
         invocation.publishedAt,
         invocation.replayId,
         delayMs,
       );
       await bus.enqueue([next]);
-      options.logger.warn('delivery failed, will retry', {
-        subscriptionId: sub.id,
-        eventId: event.id,
-        attempt: invocation.attempt,
-        delayMs,
-        error: lastError,
-      });
       return { status: 'ack' };
     }
     const kind = error instanceof NonRetriableDeliveryError ? error.dlqKind : 'delivery';
     const entry = await options.store.addDlq({
       kind,
       reason: permanent ? 'rejected' : 'retries exhausted',
-      attempts: invocation.attempt,
+      attempts: attempt,
       lastError,
       subscriptionId: sub.id,
       event: invocation.event,

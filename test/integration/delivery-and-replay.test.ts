@@ -74,6 +74,45 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
     expect(shop.events.map((e) => e.source).sort()).toEqual(['/shop-a', '/shop-b']);
   });
 
+  it('keeps publish order per key for an ordered subscription, through a failed attempt', async () => {
+    ns = newPrefix();
+    const seen: string[] = [];
+    let failures = 1;
+    handle = await startApp(
+      backend,
+      ns,
+      [],
+      [
+        {
+          id: 'test.ledger',
+          pattern: 'ledger.#',
+          ordered: true,
+          handler: async (event, ctx) => {
+            const { n } = event.data as { n: number };
+            seen.push(`${event.subject}:${n}@${ctx.attempt}`);
+            if (n === 1 && failures-- > 0) throw new Error('transient');
+          },
+        },
+      ],
+    );
+    await handle.app.publish(
+      [1, 2, 3].flatMap((n) =>
+        ['acct-7', 'acct-9'].map((subject) =>
+          createEvent({ type: 'ledger.entry', source: '/ledger', subject, data: { n } }),
+        ),
+      ),
+    );
+    await waitFor(() => seen.length === 7, 'six deliveries and one retry');
+    // The retry of acct-7's first entry comes before its second; acct-9 is not held up by it.
+    expect(seen.filter((s) => s.startsWith('acct-7'))).toEqual([
+      'acct-7:1@1',
+      'acct-7:1@2',
+      'acct-7:2@1',
+      'acct-7:3@1',
+    ]);
+    expect(seen.filter((s) => s.startsWith('acct-9'))).toEqual(['acct-9:1@1', 'acct-9:2@1', 'acct-9:3@1']);
+  });
+
   it('delivers to an HTTP subscriber with a signature it can verify', async () => {
     const { app } = await start();
     const hook = await subscriber(() => 204);
