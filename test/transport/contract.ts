@@ -171,6 +171,29 @@ export function transportContract(label: string, newBackend: () => Backend): voi
       expect(peak.get('C')).toBeLessThanOrEqual(2);
     });
 
+    it('gives a freed flow slot to the most urgent item waiting for it, FIFO within a priority', async () => {
+      const { transport } = backend.make({ concurrency: 4 });
+      const seen = recorder();
+      const release = gate();
+      await transport.start(async (inv) => {
+        seen.record(inv);
+        if (nameOf(inv) === 'low-0') await release.opened;
+        return ack;
+      });
+      const keyed = (name: string, priority: 'LOW' | 'CRITICAL') =>
+        envelope(name, { flowKey: 'tenant', flowLimit: 1, priority });
+      await transport.enqueue([keyed('low-0', 'LOW')]);
+      await waitFor(() => seen.order.length === 1);
+      // low-0 holds the key: these wait for it, and the critical one arrives last.
+      await transport.enqueue([keyed('low-1', 'LOW'), keyed('low-2', 'LOW')]);
+      await sleep(30);
+      await transport.enqueue([keyed('urgent', 'CRITICAL')]);
+      await sleep(30);
+      release.open();
+      await waitFor(() => seen.order.length === 4);
+      expect(seen.order).toEqual(['low-0', 'urgent', 'low-1', 'low-2']);
+    });
+
     it('never runs more than `concurrency` handlers at once', async () => {
       const { transport } = backend.make({ concurrency: 3 });
       let current = 0;

@@ -230,6 +230,30 @@ describe('RedisTransport', () => {
     await two.stop();
   });
 
+  it('still runs items an earlier release parked in a list', async () => {
+    const transport = backend.makeRedis({ concurrency: 2 });
+    const started: string[] = [];
+    const hold = gate();
+    await transport.start(async (inv) => {
+      started.push(nameOf(inv));
+      if (nameOf(inv) === 'first') await hold.opened;
+      return { status: 'ack' };
+    });
+    await transport.enqueue([envelope('first', { flowKey: 'k', flowLimit: 1 })]);
+    await waitFor(() => started.length === 1);
+    await transport.enqueue([envelope('second', { flowKey: 'k', flowLimit: 1 })]);
+    const parked = `${backend.prefix}{transport}:parkedq:k`;
+    await waitFor(async () => (await backend.redis.zcard(parked)) === 1, 'second to be parked');
+    // As an earlier release left it: in a FIFO list under the old key.
+    const [id] = await backend.redis.zrange(parked, '0', '0');
+    await backend.redis.zrem(parked, id!);
+    await backend.redis.rpush(`${backend.prefix}{transport}:parked:k`, id!);
+    hold.open();
+    await waitFor(() => started.length === 2, 'the list-parked item to run');
+    expect(started).toEqual(['first', 'second']);
+    await waitFor(async () => (await transport.stats()).parked === 0);
+  });
+
   it('drops an invocation redelivered past maxRedeliveries without running it', async () => {
     const hang = gate();
     const dropped: unknown[] = [];

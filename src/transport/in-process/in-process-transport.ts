@@ -176,9 +176,11 @@ export class InProcessTransport implements Transport {
     const key = item.flowKey as string;
     const running = this.running.get(key) ?? 0;
     if (running >= item.flowLimit) {
-      const waiting = this.parked.get(key);
-      if (waiting) waiting.push(item);
-      else this.parked.set(key, [item]);
+      // Kept in priority order (FIFO within one), like ready: a slot that frees takes the best.
+      const waiting = this.parked.get(key) ?? [];
+      const at = waiting.findIndex((w) => w.rank > item.rank || (w.rank === item.rank && w.seq > item.seq));
+      waiting.splice(at === -1 ? waiting.length : at, 0, item);
+      this.parked.set(key, waiting);
       this.parkedCount += 1;
       return false;
     }
@@ -186,7 +188,7 @@ export class InProcessTransport implements Transport {
     return true;
   }
 
-  /** Frees a slot of `key` and sends its oldest parked item back to ready. */
+  /** Frees a slot of `key` and sends its first parked item (by priority, then age) back to ready. */
   private releaseFlowSlot(key: string): void {
     const running = (this.running.get(key) ?? 1) - 1;
     if (running > 0) this.running.set(key, running);

@@ -31,7 +31,7 @@ export interface TransportKeys {
   wake: string;
   /** string holding the id of the pending item that owns a dedup id. */
   dedup(dedupId: string): string;
-  /** list of items waiting for a slot of their flow key. */
+  /** zset of items waiting for a slot of their flow key, scored like ready (priority, then FIFO). */
   parked(flowKey: string): string;
   /** the ids one claim took, kept for its visibility window so the same claim sent again gets them. */
   claim(token: string): string;
@@ -60,7 +60,7 @@ export function transportKeys(prefix: string): TransportKeys {
     stats: `${base}stats`,
     wake: `${base}wake`,
     dedup: (dedupId) => `${base}dedup:${dedupId}`,
-    parked: (flowKey) => `${base}parked:${flowKey}`,
+    parked: (flowKey) => `${base}parkedq:${flowKey}`,
     claim: (token) => `${base}claim:${token}`,
   };
 }

@@ -33,7 +33,8 @@ for i = 2, #ARGV do
     else
       redis.call('ZREM', KEYS[1], id)
       redis.call('ZREM', KEYS[2], id)
-      if meta.k and redis.call('LREM', parkedKey(base, meta.k), 1, id) > 0 then
+      if meta.k and (redis.call('ZREM', parkedKey(base, meta.k), id) > 0
+          or redis.call('LREM', legacyParkedKey(base, meta.k), 1, id) > 0) then
         redis.call('HINCRBY', KEYS[8], 'parked', -1)
       end
     end

@@ -3,7 +3,8 @@
 --   2. expired in-flight items (their dispatcher died or overran the visibility deadline) move
 --      back to ready, releasing their flow slot, and are counted as redelivered;
 --   3. ready items are popped in priority/FIFO order; an item whose flow key is at its limit is
---      parked on that key's list (it returns to ready when a slot frees); the others go
+--      parked in that key's zset, in the same order (the first returns to ready when a slot
+--      frees); the others go
 --      in flight with a visibility deadline and their delivery count grows.
 --
 -- Input:
@@ -96,7 +97,7 @@ while claimed < want and budget > 0 do
       local meta = cjson.decode(raw)
       local running = meta.k and tonumber(redis.call('HGET', KEYS[6], meta.k) or '0') or 0
       if meta.k and running >= (meta.l or 1) then
-        redis.call('RPUSH', parkedKey(base, meta.k), id)
+        redis.call('ZADD', parkedKey(base, meta.k), readyScore(meta.r, id), id)
         redis.call('HINCRBY', KEYS[8], 'parked', 1)
       else
         if meta.k then

@@ -5,7 +5,13 @@ local function dedupKey(base, dedupId)
   return base .. 'dedup:' .. dedupId
 end
 
+-- Items waiting for a slot of a flow key: a zset scored like ready (priority, then FIFO).
 local function parkedKey(base, flowKey)
+  return base .. 'parkedq:' .. flowKey
+end
+
+-- Where earlier releases parked items, as a FIFO list: still drained, never written.
+local function legacyParkedKey(base, flowKey)
   return base .. 'parked:' .. flowKey
 end
 

@@ -1,5 +1,5 @@
--- Frees one running slot of a flow key and moves its oldest parked item back to ready.
--- Returns true when an item was moved to ready.
+-- Frees one running slot of a flow key and moves its first parked item (by priority, then age)
+-- back to ready. Returns true when an item was moved to ready.
 --- @include "includes/keys"
 --- @include "includes/readyScore"
 
@@ -7,7 +7,8 @@ local function releaseFlowSlot(base, runningKey, readyKey, metaKey, statsKey, fl
   if redis.call('HINCRBY', runningKey, flowKey, -1) <= 0 then
     redis.call('HDEL', runningKey, flowKey)
   end
-  local parkedId = redis.call('LPOP', parkedKey(base, flowKey))
+  local parkedId = redis.call('ZPOPMIN', parkedKey(base, flowKey))[1]
+    or redis.call('LPOP', legacyParkedKey(base, flowKey))
   if not parkedId then
     return false
   end
