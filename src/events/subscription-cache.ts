@@ -27,7 +27,9 @@ export function emptySubscriptionSnapshot(): SubscriptionSnapshot {
  * counter moves, checked at most once per `ttlMs`, so fan-out costs no read per event.
  */
 export class SubscriptionCache {
-  private loading: Promise<void> | undefined;
+  private loading: Promise<number> | undefined;
+  /** Moves on every invalidation: a load that started before one does not count as fresh. */
+  private generation = 0;
 
   constructor(
     private readonly store: BusStore,
@@ -58,18 +60,24 @@ export class SubscriptionCache {
 
   /** Forces the next read to check the store (after a local change). */
   invalidate(): void {
+    this.generation += 1;
     this.snapshot.checkedAt = Number.NEGATIVE_INFINITY;
   }
 
   private async refresh(): Promise<void> {
     if (this.clock() - this.snapshot.checkedAt < this.ttlMs) return;
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
-    await this.loading;
+    // Again when the load waited on began before an invalidation (it may have read the list from
+    // before the change): its result is not stamped fresh.
+    for (;;) {
+      this.loading ??= this.load(this.generation).finally(() => {
+        this.loading = undefined;
+      });
+      if ((await this.loading) === this.generation) return;
+    }
   }
 
-  private async load(): Promise<void> {
+  /** Loads the list if its version moved; resolves to the generation it began in. */
+  private async load(generation: number): Promise<number> {
     const version = await this.store.subscriptionsVersion();
     const snapshot = this.snapshot;
     if (version !== snapshot.version) {
@@ -78,6 +86,7 @@ export class SubscriptionCache {
       snapshot.byId = new Map(snapshot.subs.map((s) => [s.record.id, s]));
       snapshot.version = version;
     }
-    snapshot.checkedAt = this.clock();
+    if (generation === this.generation) snapshot.checkedAt = this.clock();
+    return generation;
   }
 }

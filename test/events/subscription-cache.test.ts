@@ -31,6 +31,33 @@ describe('SubscriptionCache', () => {
     expect(list.mock.calls.length).toBe(2);
   });
 
+  it('sees a change made while a load was in flight: that load is not taken as fresh', async () => {
+    const store = new MemoryStore();
+    await store.putSubscription(sub('a', 'orders.*'));
+    const cache = new SubscriptionCache(store, 60_000, () => 0);
+    // A load reads the list, then is slow to finish (a slow store); meanwhile `b` is added here.
+    let release!: () => void;
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    const list = store.listSubscriptions.bind(store);
+    vi.spyOn(store, 'listSubscriptions').mockImplementationOnce(async () => {
+      const records = await list();
+      await slow;
+      return records;
+    });
+    const inFlight = cache.all();
+    await new Promise((r) => setTimeout(r, 5));
+    await store.putSubscription(sub('b', 'orders.#'));
+    cache.invalidate();
+    const after = cache.all();
+    release();
+    await inFlight;
+    // Within the TTL, yet the list read before the change is not served as the current one.
+    expect((await after).map((s) => s.record.id).sort()).toEqual(['a', 'b']);
+    expect((await cache.all()).map((s) => s.record.id).sort()).toEqual(['a', 'b']);
+  });
+
   it('shares a snapshot: a second cache (a new request on Workers) reads nothing within the TTL', async () => {
     const store = new MemoryStore();
     await store.putSubscription(sub('a', 'orders.*'));
