@@ -31,6 +31,9 @@ const STAT_FIELDS = ['pending', 'running', 'completed', 'failed', ...PRIORITIES.
  * every key of it under the run's shard hash tag.
  */
 export class RedisRunStore implements RunStore {
+  /** The shard the next sweep starts with: each gets its turn to be first. */
+  private sweepFrom = 0;
+
   constructor(
     protected readonly client: RedisClientAdapter,
     protected readonly keys: StoreKeys,
@@ -97,11 +100,16 @@ export class RedisRunStore implements RunStore {
     ]);
   }
 
-  /** One script per shard, until `limit` entries were handled. */
+  /**
+   * One script per shard, until `limit` entries were handled. Sweeps start from the next shard
+   * each time, so a shard with more than `limit` entries due does not starve the others.
+   */
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
     const total: ExpireResult = { requeued: [], expired: [], ready: [] };
     let handled = 0;
-    for (const shard of this.keys.allShards()) {
+    const shards = this.keys.allShards();
+    const from = this.sweepFrom++ % shards.length;
+    for (const shard of [...shards.slice(from), ...shards.slice(0, from)]) {
       if (handled >= input.limit) break;
       const reply = await this.client.evalScript(
         scripts.expireLeases,
