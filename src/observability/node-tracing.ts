@@ -34,6 +34,15 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
+/** Percent-decoded as the OTel spec asks; a value that is not valid percent-encoding is kept as written. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Reads the OTel variables from an environment object (`process.env`, a Worker's `env`).
  *
@@ -46,10 +55,12 @@ export function tracingOptionsFromEnv(env: Record<string, unknown>): TracingOpti
   const base = text(TRACING_ENV.endpoint);
   const url = text(TRACING_ENV.tracesEndpoint) ?? (base ? `${base.replace(/\/$/, '')}/v1/traces` : undefined);
   const headers = Object.fromEntries(
-    (text(TRACING_ENV.headers) ?? '')
-      .split(',')
-      .map((pair) => pair.split('=').map((s) => decodeURIComponent(s.trim())))
-      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''),
+    (text(TRACING_ENV.headers) ?? '').split(',').flatMap((pair) => {
+      // Split at the first `=` only: values such as base64 credentials end in `=`.
+      const at = pair.indexOf('=');
+      const name = at > 0 ? decoded(pair.slice(0, at).trim()) : '';
+      return name === '' ? [] : [[name, decoded(pair.slice(at + 1).trim())]];
+    }),
   );
   const serviceName = text(TRACING_ENV.serviceName);
   return {

@@ -19,6 +19,13 @@ describe('setupTracing', () => {
       headers: { 'x-api-key': 'abc=', other: '1' },
       serviceName: 'waooaw-node',
     });
+    // Values with `=` (base64 credentials), a stray `%`, and entries without a name.
+    expect(
+      tracingOptionsFromEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic%20dXNlcjpwYXNzd29yZA==,api-key=100%,=x,junk',
+      }).headers,
+    ).toEqual({ Authorization: 'Basic dXNlcjpwYXNzd29yZA==', 'api-key': '100%' });
     expect(
       tracingOptionsFromEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
