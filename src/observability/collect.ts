@@ -63,8 +63,14 @@ export async function collectMetrics(options: CollectOptions): Promise<MetricFam
   const families = Object.values(METRICS).map((m): MetricFamily => {
     if (m.type === 'gauge')
       return { name: m.name, help: m.help, type: 'gauge', samples: gauges[m.name] ?? [] };
-    if (m.type === 'counter')
-      return { name: m.name, help: m.help, type: 'counter', samples: counters(snapshot, m.name) };
+    if (m.type === 'counter') {
+      const samples = counters(snapshot, m.name);
+      for (const labels of 'zeros' in m ? m.zeros : []) {
+        const key = JSON.stringify(labels);
+        if (!samples.some((sample) => JSON.stringify(sample.labels) === key)) samples.push({ labels, value: 0 });
+      }
+      return { name: m.name, help: m.help, type: 'counter', samples };
+    }
     const samples = histograms(snapshot, m.name);
     // An unlabelled histogram exists from the start (zeros), so rates and quantiles have a series.
     if (samples.length === 0 && m.labels.length === 0) samples.push(emptyHistogram());

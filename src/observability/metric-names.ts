@@ -1,5 +1,7 @@
 /**
- * Every Prometheus metric waooaw exports, named once. The dashboard, the alert rules and the
+ * Every Prometheus metric waooaw exports, named once. A counter's `zeros` are the series it
+ * exports at 0 before their first increment, so that `increase()` sees the first one (an alert on
+ * a counter that appears already at 1 would never fire). The dashboard, the alert rules and the
  * runbook refer to these names; a test checks that each one they use is exported.
  *
  * Conventions: base units (`_seconds`, `_bytes`), counters end in `_total`.
@@ -35,6 +37,7 @@ export const METRICS = {
     type: 'counter',
     help: 'Lifecycle events Redis did not take (no answer), kept in memory to publish again.',
     labels: [],
+    zeros: [{}],
   },
   eventsLost: {
     name: 'waooaw_events_lost_total',
@@ -43,6 +46,7 @@ export const METRICS = {
       'Lifecycle events never published, by reason: refused (Redis answered an error), unreachable ' +
       '(no answer and nowhere to keep them), backlog_full, stopped (still kept when the process stopped).',
     labels: ['reason'],
+    zeros: [{ reason: 'refused' }, { reason: 'unreachable' }, { reason: 'backlog_full' }, { reason: 'stopped' }],
   },
   dlqSize: {
     name: 'waooaw_dlq_size',
@@ -55,6 +59,7 @@ export const METRICS = {
     type: 'counter',
     help: 'Entries ever added to the dead-letter queue, by kind (task, delivery, trigger).',
     labels: ['kind'],
+    zeros: [{ kind: 'task' }, { kind: 'delivery' }, { kind: 'trigger' }],
   },
 
   // Orchestration

@@ -199,5 +199,36 @@ describe('GET /metrics of an embedded app', () => {
     expect(sample(text, 'waooaw_event_delivery_latency_seconds_count')).toBe(0);
     expect(text).toContain('# TYPE waooaw_runs_total counter');
     expect(sample(text, 'waooaw_queue_capacity')).toBeUndefined();
+    // Counters that alerts take increase() of start at 0, so their first increment counts.
+    for (const reason of ['refused', 'unreachable', 'backlog_full', 'stopped']) {
+      expect(sample(text, `waooaw_events_lost_total{reason="${reason}"}`)).toBe(0);
+    }
+    expect(sample(text, 'waooaw_events_kept_total')).toBe(0);
+    expect(sample(text, 'waooaw_dlq_entries_total{kind="task"}')).toBe(0);
+    // Counters whose labels are open (workflows, types) appear with their first increment.
+    expect(sample(text, 'waooaw_runs_total')).toBeUndefined();
+  });
+
+  it('keeps a counter that has counted next to the zeros of the others', async () => {
+    const metrics = new MemoryMetrics();
+    metrics.inc('eventsLost', { reason: 'stopped' }, 3);
+    const text = renderPrometheus(
+      await collectMetrics({
+        metrics,
+        store: {
+          queueStats: async () => ({
+            pending: 0,
+            queued: 0,
+            running: 0,
+            queuedByPriority: { CRITICAL: 0, HIGH: 0, NORMAL: 0, LOW: 0 },
+          }),
+          dlqSizes: async () => ({}),
+        },
+      }),
+    );
+    promtoolCheck(text);
+    expect(sample(text, 'waooaw_events_lost_total{reason="stopped"}')).toBe(3);
+    expect(sample(text, 'waooaw_events_lost_total{reason="refused"}')).toBe(0);
+    expect(text.match(/waooaw_events_lost_total\{reason="stopped"\}/g)).toHaveLength(1);
   });
 });
