@@ -67,7 +67,8 @@ export async function collectMetrics(options: CollectOptions): Promise<MetricFam
       const samples = counters(snapshot, m.name);
       for (const labels of 'zeros' in m ? m.zeros : []) {
         const key = JSON.stringify(labels);
-        if (!samples.some((sample) => JSON.stringify(sample.labels) === key)) samples.push({ labels, value: 0 });
+        if (!samples.some((sample) => JSON.stringify(sample.labels) === key))
+          samples.push({ labels, value: 0 });
       }
       return { name: m.name, help: m.help, type: 'counter', samples };
     }

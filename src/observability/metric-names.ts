@@ -46,7 +46,12 @@ export const METRICS = {
       'Lifecycle events never published, by reason: refused (Redis answered an error), unreachable ' +
       '(no answer and nowhere to keep them), backlog_full, stopped (still kept when the process stopped).',
     labels: ['reason'],
-    zeros: [{ reason: 'refused' }, { reason: 'unreachable' }, { reason: 'backlog_full' }, { reason: 'stopped' }],
+    zeros: [
+      { reason: 'refused' },
+      { reason: 'unreachable' },
+      { reason: 'backlog_full' },
+      { reason: 'stopped' },
+    ],
   },
   dlqSize: {
     name: 'waooaw_dlq_size',

@@ -34,14 +34,40 @@ const byName = new Map<string, (typeof METRICS)[MetricKey]>(Object.values(METRIC
 const fields = new Map<string, string>();
 const FIELD_CACHE_LIMIT = 10_000;
 
-/** `metric[label values]`: the declared labels in declared order (a missing one is ""). */
-export function seriesField(metric: MetricKey, labels: Labels = {}): string {
-  const { name, labels: names } = METRICS[metric];
-  // Length-prefixed values: no two label sets make the same key, whatever characters they hold.
+/**
+ * Distinct series a process starts per metric. Label values come from what producers send (event
+ * types, subscriptions) and what apps define (workflows, tasks); past this many, a metric's new
+ * label sets count under one series whose every label is `_other`, so a producer that puts ids
+ * in its event types cannot grow the metrics without bound.
+ */
+export const SERIES_PER_METRIC_LIMIT = 2_000;
+export const OVERFLOW_LABEL = '_other';
+const seen = new Map<MetricKey, Set<string>>();
+
+/** Length-prefixed values: no two label sets make the same key, whatever characters they hold. */
+function seriesKey(metric: MetricKey, names: readonly string[], labels: Labels): string {
   let key: string = metric;
   for (const n of names) {
     const value = labels[n] ?? '';
     key += `|${value.length}:${value}`;
+  }
+  return key;
+}
+
+/** `metric[label values]`: the declared labels in declared order (a missing one is ""). */
+export function seriesField(metric: MetricKey, labels: Labels = {}): string {
+  const { name, labels: names } = METRICS[metric];
+  let key = seriesKey(metric, names, labels);
+  if (names.length > 0) {
+    const keys = seen.get(metric) ?? new Set<string>();
+    seen.set(metric, keys);
+    if (!keys.has(key)) {
+      if (keys.size < SERIES_PER_METRIC_LIMIT) keys.add(key);
+      else {
+        labels = Object.fromEntries(names.map((n) => [n, OVERFLOW_LABEL]));
+        key = seriesKey(metric, names, labels);
+      }
+    }
   }
   let field = fields.get(key);
   if (field === undefined) {
@@ -91,11 +117,14 @@ export class SeriesTable {
   updates = 0;
 
   inc(metric: MetricKey, labels: Labels | undefined, value: number): void {
+    // A NaN or an infinity would make every flush of the buffer fail (HINCRBYFLOAT refuses it).
+    if (!Number.isFinite(value)) return;
     add(this.counters, seriesField(metric, labels), value);
     this.updates++;
   }
 
   observe(metric: MetricKey, value: number, labels: Labels | undefined): void {
+    if (!Number.isFinite(value)) return;
     const cells = histogramCells(seriesField(metric, labels));
     add(this.histograms, cells.buckets[bucketIndex(value)]!, 1);
     add(this.histograms, cells.sum, value);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createEvent, defineWorkflow, fromIoredis, type RedisClientAdapter } from '../../src/index.js';
 import { createMetrics } from '../../src/observability/create-metrics.js';
+import { metricsFlush } from '../../src/observability/lua/generated/index.js';
 import { metricsKeys } from '../../src/observability/metrics-keys.js';
 import { RedisMetrics } from '../../src/observability/redis-metrics.js';
 import { type AppHandle, redis, startApp } from '../integration/backends.js';
@@ -106,6 +107,21 @@ describe('RedisMetrics', () => {
       { name: 'waooaw_dlq_entries_total', labels: { kind: 'task' }, value: 3 },
     ]);
     await m.close();
+  });
+
+  it('writes nothing of a flush that carries a value Redis cannot add', async () => {
+    const prefix = ns();
+    const adapter = client();
+    const keys = `${prefix}{metrics}:counters`;
+    // As a buffer holding a NaN would send it: the first cell fine, the second not.
+    await expect(
+      adapter.evalScript(
+        metricsFlush,
+        [keys, `${prefix}{metrics}:histograms`, `${prefix}{metrics}:slots`],
+        [2, 'waooaw_runs_total["w","completed"]', 1, 'waooaw_runs_total["w","failed"]', 'NaN', 0, 0],
+      ),
+    ).rejects.toThrow('not a finite number');
+    expect(await adapter.pipeline([['HGETALL', keys]])).toEqual([{}]);
   });
 
   it('sums the invocation slots of live processes and forgets those whose heartbeat stopped', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS } from '../../src/observability/metric-names.js';
-import { SeriesTable, seriesField } from '../../src/observability/series.js';
+import {
+  OVERFLOW_LABEL,
+  SERIES_PER_METRIC_LIMIT,
+  SeriesTable,
+  seriesField,
+} from '../../src/observability/series.js';
 
 describe('series fields', () => {
   it('names a series by its declared labels in declared order, whatever order they are given in', () => {
@@ -26,5 +31,28 @@ describe('series fields', () => {
     expect(h?.sum).toBe(2e9);
     expect(h?.counts[0]).toBe(1);
     expect(h?.counts[LATENCY_BUCKETS.length]).toBe(2);
+  });
+
+  it('ignores values that are not finite numbers (they would make every flush fail)', () => {
+    const table = new SeriesTable();
+    table.inc('runs', { workflow: 'w', status: 'completed' }, Number.NaN);
+    table.observe('endToEndLatency', Number.POSITIVE_INFINITY, {});
+    expect(table.empty).toBe(true);
+    expect(table.updates).toBe(0);
+  });
+
+  it('counts new label sets of a metric past its limit under one _other series', () => {
+    const table = new SeriesTable();
+    // A producer that puts ids in its event types.
+    for (let i = 0; i < SERIES_PER_METRIC_LIMIT + 50; i++)
+      table.inc('eventsPublished', { type: `order.${i}.created` }, 1);
+    const series = table.snapshot().counters.filter((c) => c.name === 'waooaw_events_published_total');
+    // (The limit is per process: series other tests of this process started count too.)
+    expect(series.length).toBeLessThanOrEqual(SERIES_PER_METRIC_LIMIT + 1);
+    expect(series.find((c) => c.labels.type === OVERFLOW_LABEL)?.value).toBeGreaterThanOrEqual(50);
+    // A label set counted before the limit keeps its own series; other metrics are not affected.
+    table.inc('eventsPublished', { type: 'order.0.created' }, 1);
+    expect(table.snapshot().counters.find((c) => c.labels.type === 'order.0.created')?.value).toBe(2);
+    expect(seriesField('dlqEntries', { kind: 'task' })).toMatch(/\["task"\]$/);
   });
 });

@@ -6,9 +6,24 @@
 -- then m histogram cells, then m (field, increment) pairs,
 -- then s slot reports, then s (worker id, '<slots>:<expires at ms>' or '' to withdraw) pairs.
 --
--- Returns 1.
+-- Returns 1, or an error (having written nothing) when an increment is not a finite number.
 
+-- Every increment is checked before the first write: Redis does not roll a failed script back,
+-- and the buffer, put back after a failure, would add what was written once more on every retry.
 local i = 1
+for _ = 1, 2 do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    local v = tonumber(ARGV[i + 1])
+    if not v or v ~= v or v == math.huge or v == -math.huge then
+      return redis.error_reply('ERR metricsFlush: increment of ' .. ARGV[i] .. ' is not a finite number')
+    end
+    i = i + 2
+  end
+end
+
+i = 1
 for k = 1, 2 do
   local n = tonumber(ARGV[i])
   i = i + 1
