@@ -115,15 +115,22 @@ export class TaskEventPublisher implements LifecycleListener {
       }),
     ];
     if (!e.willRetry) {
-      const entry = await store.addDlq({
-        kind: 'task',
-        reason: e.phase === 'execute' ? 'retries exhausted' : 'compensation failed',
-        attempts: e.attempt,
-        lastError: e.error,
-        runId: e.runId,
-        task: e.task,
-        createdAt: clock(),
-      });
+      const entry = await store
+        .addDlq({
+          kind: 'task',
+          reason: e.phase === 'execute' ? 'retries exhausted' : 'compensation failed',
+          attempts: e.attempt,
+          lastError: e.error,
+          runId: e.runId,
+          task: e.task,
+          createdAt: clock(),
+        })
+        .catch(async (error: unknown) => {
+          // The task.failed publish already started: wait for it, so that its own failure is not
+          // left unhandled (Node ends the process on one), then report this one.
+          await Promise.allSettled(events);
+          throw error;
+        });
       metrics.inc('dlqEntries', { kind: 'task' });
       events.push(
         this.publish(e.meta, e.runId, 'orchestration.alert', {
