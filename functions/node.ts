@@ -99,9 +99,12 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info('draining', { signal });
   for (const t of timers) clearInterval(t);
-  server.close();
+  // Requests in flight are answered first (a publish cut off after its log append and before its
+  // fan-out would take the producer's retry for a duplicate); idle keep-alive connections close now.
+  const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
+  (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
   const drained = await Promise.race([
-    app.stop().then(() => true),
+    requestsDone.then(() => app.stop()).then(() => true),
     new Promise<boolean>((r) => setTimeout(() => r(false), config.SHUTDOWN_TIMEOUT_MS)),
   ]);
   await telemetry.stop();

@@ -6,6 +6,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -209,6 +210,51 @@ describe('the Node entry (npm start)', () => {
     expect(logs).not.toContain('Unhandled error event');
 
     served.child.kill('SIGTERM');
+    const exit = await new Promise<number | null>((r) => served!.child.on('exit', r));
+    expect(exit).toBe(0);
+    expect(served.output.join('')).toContain('"msg":"stopped","drained":true');
+  });
+
+  it('answers a request in flight at SIGTERM before it stops', async () => {
+    served = await serve({});
+    const { hostname, port } = new URL(served.url);
+    const event = JSON.stringify({
+      specversion: '1.0',
+      id: 'in-flight-at-sigterm',
+      source: '/test',
+      type: 'test.drain',
+    });
+    // A slow producer: headers and half the body sent, then SIGTERM, then the rest.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port: Number(port),
+          method: 'POST',
+          path: '/events',
+          headers: {
+            'content-type': 'application/cloudevents+json',
+            'content-length': Buffer.byteLength(event),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(event.slice(0, 20));
+      setTimeout(() => {
+        served!.child.kill('SIGTERM');
+        setTimeout(() => req.end(event.slice(20)), 300);
+      }, 100);
+    });
+    const answered = await response;
+    expect(answered.status).toBe(202);
+    expect(answered.body).toContain('in-flight-at-sigterm');
     const exit = await new Promise<number | null>((r) => served!.child.on('exit', r));
     expect(exit).toBe(0);
     expect(served.output.join('')).toContain('"msg":"stopped","drained":true');
