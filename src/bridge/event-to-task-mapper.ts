@@ -34,15 +34,16 @@ export class TriggerRejectedError extends Error {
  * EventToTaskMapper: turns a trigger event into the run it starts. The generic
  * `orchestration.task.trigger` / `orchestration.workflow.start` events name a registered task or
  * workflow; a workflow's own declared triggers map their event's data to its input. No code
- * travels in events. The event id (or the payload's `idempotency_key`) becomes the run's
- * idempotency key, so a duplicate trigger starts one run, never two.
+ * travels in events. The event's source and id (or the payload's `idempotency_key`) become the
+ * run's idempotency key, so a duplicate trigger starts one run, never two.
  */
 export class EventToTaskMapper {
   constructor(private readonly registry: WorkflowRegistry) {}
 
   map(event: CloudEvent, via: MapContext = {}): StartRunInput {
     const request = via.workflow ? this.declared(event, via.workflow) : this.generic(event);
-    const key = request.idempotencyKey ?? event.id;
+    // CloudEvents ids are unique per source only: two sources' event 42 start two runs.
+    const key = request.idempotencyKey ?? JSON.stringify([event.source, event.id]);
     const meta = metaOf(event);
     if (via.publishedAt !== undefined) meta.trigger_published_at = String(via.publishedAt);
     if (via.replayId) meta.replay_id = via.replayId;

@@ -174,6 +174,11 @@ export function defineWorkflow<S extends z.ZodType | undefined = undefined>(
   }
   for (const t of triggers) {
     if (typeof t?.type !== 'string' || t.type === '') fail(`workflow '${name}': a trigger needs a type`);
+    // A pattern would subscribe to many types while the trigger's schema, input and ordering key
+    // apply to its one exact type only.
+    if (/[*#]/.test(t.type)) {
+      fail(`workflow '${name}': trigger type '${t.type}' must be an exact event type, not a pattern`);
+    }
     checkFunctions(`workflow '${name}' trigger '${t.type}'`, t, ['input', 'orderingKey']);
   }
   return new WorkflowImpl<InputOf<S>>(name, input, [...triggers], []);
@@ -265,9 +270,27 @@ class WorkflowImpl<Input> implements Workflow<Input, never> {
     const data = match.schema
       ? validate(this.name, match.schema, event.data, `'${event.type}' data`)
       : event.data;
-    const input = this.parseInput(match.input ? match.input(data, event) : data);
-    const orderingKey = match.orderingKey?.(data, event);
+    let mapped: unknown;
+    try {
+      mapped = match.input ? match.input(data, event) : data;
+    } catch (error) {
+      // The mapping cannot make an input of this event: as invalid as data its schema refuses.
+      throw new InvalidInputError(this.name, `the '${event.type}' trigger's input mapping failed: ${error}`, {
+        cause: error,
+      });
+    }
+    const input = this.parseInput(mapped);
+    const orderingKey = this.orderingKeyOf(match, data, event);
     return orderingKey === undefined ? { input } : { input, orderingKey };
+  }
+
+  /** The trigger's ordering key; none when its function throws (the event is still ordered by subject). */
+  private orderingKeyOf(match: WorkflowTrigger, data: unknown, event: StoredCloudEvent): string | undefined {
+    try {
+      return match.orderingKey?.(data as never, event);
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -36,6 +36,21 @@ const blocking = defineWorkflow({ name: 'blocking', triggers: [{ type: 'test.blo
     return 'ran';
   });
 
+/** Its mapping reads a field some events lack; so does its ordering key. */
+const mapped = defineWorkflow({
+  name: 'mapped',
+  triggers: [
+    {
+      type: 'test.mapped',
+      input: (data: unknown) => ({ account: (data as { account: { id: string } }).account.id }),
+      orderingKey: (data: unknown) => (data as { region: { code: string } }).region.code,
+    },
+  ],
+}).task('note', async (ctx) => {
+  executions.push(`mapped:${(ctx.input as { account: string }).account}`);
+  return 'noted';
+});
+
 const once = defineTask('once', {}, async (ctx) => {
   executions.push(`once:${ctx.runId}`);
   return 'done';
@@ -50,7 +65,7 @@ describe.each(BACKENDS)('triggers on $name', (backend) => {
     ns = newPrefix();
     recorder.events.length = 0;
     executions.length = 0;
-    handle = await startApp(backend, ns, [order, blocking, once], [recorder.consumer()]);
+    handle = await startApp(backend, ns, [order, blocking, once, mapped], [recorder.consumer()]);
     return handle;
   }
 
@@ -87,6 +102,38 @@ describe.each(BACKENDS)('triggers on $name', (backend) => {
     await new Promise((r) => setTimeout(r, 100));
     expect(executions).toHaveLength(2);
     expect(recorder.ofType('orchestration.workflow.completed')).toHaveLength(2);
+  });
+
+  it('events of two sources that share an id start a run each', async () => {
+    const { app } = await start();
+    for (const source of ['/shop-eu', '/shop-us']) {
+      await app.publish(
+        createEvent({ type: 'orchestration.task.trigger', source, id: '42', data: { task_name: 'once' } }),
+      );
+    }
+    await waitFor(() => recorder.ofType('orchestration.workflow.completed').length === 2, 'two runs');
+    expect(new Set(executions).size).toBe(2);
+  });
+
+  it('a trigger whose input mapping throws is rejected; one whose ordering key throws still runs', async () => {
+    const { app } = await start();
+    // No account: the mapping cannot make an input, which no retry changes.
+    const bad = createEvent({ type: 'test.mapped', source: '/test', data: { region: { code: 'eu' } } });
+    await app.publish(bad);
+    const rejected = await waitFor(
+      () => recorder.data('orchestration.trigger.rejected')[0],
+      'trigger.rejected',
+    );
+    expect(rejected).toMatchObject({ event_id: bad.id });
+    expect(String(rejected.reason)).toMatch(/input mapping failed/);
+    const [entry] = await waitFor(async () => {
+      const list = await app.store.listDlq({ limit: 10, kind: 'trigger' });
+      return list.length > 0 ? list : undefined;
+    }, 'DLQ entry');
+    expect(entry).toMatchObject({ kind: 'trigger', attempts: 1 });
+    // No region: no ordering key, and the run starts all the same.
+    await app.publish(createEvent({ type: 'test.mapped', source: '/test', data: { account: { id: 'a1' } } }));
+    await waitFor(() => executions.includes('mapped:a1'), 'the run without an ordering key');
   });
 
   it('events with the same ordering key start their runs in publish order', async () => {

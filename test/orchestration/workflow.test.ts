@@ -211,6 +211,10 @@ describe('definition errors', () => {
       'invalid_option',
     );
     expect(() => defineWorkflow({ name: 'w', triggers: [{ type: '' }] })).toThrow('a trigger needs a type');
+    // A pattern would match types its schema, input and ordering key were never meant for.
+    for (const type of ['order.*', 'order.#', 'order.**']) {
+      expect(() => defineWorkflow({ name: 'w', triggers: [{ type }] })).toThrow('not a pattern');
+    }
     expect(() => defineWorkflow({ name: 'w', triggers: [{ type: 't', input: 3 as never }] })).toThrow(
       'input must be a function',
     );
