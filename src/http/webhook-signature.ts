@@ -1,6 +1,8 @@
 import { hmacSha256Hex, timingSafeEqual, verifyDelivery } from '../events/index.js';
 
 export interface WebhookSignatureInput {
+  /** The source named in the path: it decides which scheme its signatures must use. */
+  source: string;
   secret: string;
   headers: Headers;
   body: Uint8Array;
@@ -12,7 +14,16 @@ const GITHUB_HEADER = 'x-hub-signature-256';
 const GENERIC_HEADERS = ['x-waooaw-signature', 'waooaw-signature'];
 
 /**
- * Checks a webhook's HMAC-SHA256 over the raw body:
+ * Sources named `github` or `github-<anything>` sign as GitHub does; every other source with the
+ * timestamped scheme. One scheme per source: were both accepted, a captured timestamped request
+ * could be replayed at any time as a GitHub-style one (its `<t>.<body>` sent as the body).
+ */
+export function usesGithubSignatures(source: string): boolean {
+  return source === 'github' || source.startsWith('github-');
+}
+
+/**
+ * Checks a webhook's HMAC-SHA256 over the raw body, in its source's scheme:
  * - GitHub: `x-hub-signature-256: sha256=<hex>`;
  * - generic: `x-waooaw-signature` or `waooaw-signature: t=<unix s>,v1=<hex of "<t>.<body>">`, within
  *   the tolerance (so a captured request cannot be replayed later).
@@ -20,15 +31,16 @@ const GENERIC_HEADERS = ['x-waooaw-signature', 'waooaw-signature'];
  */
 export async function webhookSignatureProblem(input: WebhookSignatureInput): Promise<string | undefined> {
   const { secret, headers, body } = input;
-  const github = headers.get(GITHUB_HEADER);
-  if (github !== null) {
+  if (usesGithubSignatures(input.source)) {
+    const github = headers.get(GITHUB_HEADER);
+    if (github === null) return `missing signature: send ${GITHUB_HEADER}`;
     const presented = /^sha256=([0-9a-f]{64})$/i.exec(github.trim())?.[1]?.toLowerCase();
     if (!presented) return `${GITHUB_HEADER} must be sha256=<hex>`;
     const expected = await hmacSha256Hex(secret, body);
     return timingSafeEqual(presented, expected) ? undefined : 'signature does not match';
   }
   const name = GENERIC_HEADERS.find((h) => headers.has(h));
-  if (!name) return `missing signature: send ${GITHUB_HEADER} or ${GENERIC_HEADERS.join(' / ')}`;
+  if (!name) return `missing signature: send ${GENERIC_HEADERS.join(' or ')}`;
   const text = new TextDecoder().decode(body);
   const ok = await verifyDelivery(secret, headers.get(name), text, {
     nowMs: input.nowMs,

@@ -25,6 +25,7 @@ function requireWebhookSignature(deps: HttpDeps): MiddlewareHandler<HttpEnv> {
     if (secret === undefined) return notFound(`no webhook source '${source}' is configured`);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const problem = await webhookSignatureProblem({
+      source,
       secret,
       headers: c.req.raw.headers,
       body,

@@ -66,6 +66,20 @@ describe('GitHub-style signatures', () => {
     ]);
   });
 
+  it('accepts only GitHub-style signatures for a github source', async () => {
+    const body = JSON.stringify({ ref: 'x' });
+    const res = await h.http.request('/webhooks/github', {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'waooaw-signature': await signDelivery(SECRETS.github, body, NOW),
+      },
+    });
+    expect(res.status).toBe(401);
+    expect((await res.json()).detail).toContain('x-hub-signature-256');
+  });
+
   it("reads GitHub's form-encoded payload", async () => {
     const body = new URLSearchParams({ payload: JSON.stringify({ zen: 'hi' }) }).toString();
     const res = await github(body, undefined, {
@@ -103,6 +117,21 @@ describe('generic t=,v1= signatures', () => {
     expect(first?.type).toBe('webhook.stripe.Order_Created_');
     expect(second?.type).toBe('webhook.stripe.received');
     expect(second?.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('accepts no GitHub-style signature: a captured request cannot be replayed as one', async () => {
+    const body = JSON.stringify({ type: 'invoice.paid', amount: 5 });
+    const header = await signDelivery(SECRETS.stripe, body, NOW - 3_600_000);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(header)!;
+    // Its v1 is the HMAC of `<t>.<body>`: sent as the body with a GitHub header, an hour later.
+    const replay = await h.http.request('/webhooks/stripe', {
+      method: 'POST',
+      body: `${t}.${body}`,
+      headers: { 'content-type': 'text/plain', 'x-hub-signature-256': `sha256=${v1}`, 'webhook-id': 'mine' },
+    });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).detail).toContain('waooaw-signature');
+    expect(await logged()).toEqual([]);
   });
 
   it('refuses a stale timestamp or a wrong secret', async () => {
