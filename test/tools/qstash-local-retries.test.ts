@@ -127,6 +127,23 @@ describe('qstash-local retries, failure callback and DLQ', () => {
     await local.client.messages.cancel(messageId);
   });
 
+  it('falls back to its default backoff when the retry delay expression fails at a later retry', async () => {
+    const path = route('retry-delay-broken');
+    local.dest.handle(path, (_req, res) => void res.writeHead(503).end());
+    // Fine at retried = 0, a division by zero at retried = 1.
+    const { messageId } = await local.client.publish({
+      url: `${local.dest.url}${path}`,
+      body: 'x',
+      retries: 2,
+      retryDelay: '10 / (1 - retried)',
+    });
+    // Every attempt happens and the message is dead-lettered, instead of hanging in flight.
+    await waitFor(() => local.dest.on(path).length === 3, 'three attempts', 15_000);
+    await waitFor(async () =>
+      (await local.client.dlq.listMessages()).messages.some((m) => m.messageId === messageId),
+    );
+  });
+
   it('stops at once on 489 with Upstash-NonRetryable-Error', async () => {
     const path = route('non-retryable');
     const failure = route('non-retryable-failure');

@@ -46,6 +46,14 @@ describe('qstash-local publish and delivery', () => {
     ).rejects.toThrow();
   });
 
+  it("keeps the destination's query string byte for byte", async () => {
+    const path = route('query');
+    const query = '?a=b%20c&flag&p=a/b&q=%2F';
+    await local.client.publish({ url: `${local.dest.url}${path}${query}`, body: 'x' });
+    const [got] = await waitFor(() => local.dest.on(path).length === 1 && local.dest.on(path));
+    expect(got?.path).toBe(`${path}${query}`);
+  });
+
   it('publishJSON and batchJSON deliver JSON bodies; batch answers one result per message', async () => {
     const a = route('json-a');
     const b = route('json-b');

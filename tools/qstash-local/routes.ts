@@ -54,10 +54,16 @@ export function createQStashApp(o: QStashAppOptions): Hono {
 
   app.post('/v2/publish/*', async (c) => {
     const url = new URL(c.req.url);
-    url.searchParams.delete('qstash_token');
-    // The client appends the destination unencoded: its query string is ours now.
+    // The client appends the destination unencoded: its query string is ours now, kept byte for
+    // byte (URLSearchParams would re-encode it), less a `qstash_token` used to authenticate.
+    const query = url.search
+      .slice(1)
+      .split('&')
+      .filter((part) => part !== '' && !part.startsWith('qstash_token='))
+      .join('&');
     const destination =
-      url.pathname.slice(url.pathname.indexOf('/v2/publish/') + '/v2/publish/'.length) + url.search;
+      url.pathname.slice(url.pathname.indexOf('/v2/publish/') + '/v2/publish/'.length) +
+      (query === '' ? '' : `?${query}`);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const response = await publish(destination, c.req.raw.headers, body);
     return c.json(response, response.deduplicated ? 202 : 201);

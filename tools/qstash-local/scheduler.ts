@@ -96,7 +96,9 @@ export class Scheduler {
     try {
       const attempt = await attemptDelivery(message, {
         signingKey: this.o.signingKey,
-        timeoutMs: message.timeoutMs ?? this.o.deliveryTimeoutMs,
+        // Upstash-Timeout can only shorten the plan's maximum (a longer one would also overflow the
+        // timer, which fires at once past 2^31 - 1 ms).
+        timeoutMs: Math.min(message.timeoutMs ?? this.o.deliveryTimeoutMs, this.o.deliveryTimeoutMs),
         signal: controller.signal,
       });
       if (!attempt.ok && attempt.response === undefined && attempt.aborted) {
@@ -148,7 +150,15 @@ export class Scheduler {
   private retryDelay(message: StoredMessage, attempt: Attempt): number {
     const asked = 'headers' in attempt ? retryAfterMs(attempt.headers) : undefined;
     if (asked !== undefined) return asked;
-    if (message.retryDelay !== undefined) return compileRetryDelay(message.retryDelay)(message.retried);
+    if (message.retryDelay !== undefined) {
+      // Checked at publish for `retried = 0` only: at a later retry it may divide by zero or take
+      // the root of a negative. The default backoff then, rather than a message stuck in flight.
+      try {
+        return compileRetryDelay(message.retryDelay)(message.retried);
+      } catch {
+        return this.o.backoff(message.retried);
+      }
+    }
     return this.o.backoff(message.retried);
   }
 
