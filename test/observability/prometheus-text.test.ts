@@ -7,6 +7,7 @@ import { LATENCY_BUCKETS, PROCESS_METRICS } from '../../src/observability/metric
 import { processMetrics } from '../../src/observability/process-metrics.js';
 import { renderPrometheus } from '../../src/observability/prometheus.js';
 import { bucketIndex, SeriesTable } from '../../src/observability/series.js';
+import { MemoryStore } from '../../src/store/index.js';
 import { run } from '../infra/tools.js';
 import { type AppHandle, embedded, startApp } from '../integration/backends.js';
 import { EventRecorder } from '../support/event-recorder.js';
@@ -212,20 +213,8 @@ describe('GET /metrics of an embedded app', () => {
   it('keeps a counter that has counted next to the zeros of the others', async () => {
     const metrics = new MemoryMetrics();
     metrics.inc('eventsLost', { reason: 'stopped' }, 3);
-    const text = renderPrometheus(
-      await collectMetrics({
-        metrics,
-        store: {
-          queueStats: async () => ({
-            pending: 0,
-            queued: 0,
-            running: 0,
-            queuedByPriority: { CRITICAL: 0, HIGH: 0, NORMAL: 0, LOW: 0 },
-          }),
-          dlqSizes: async () => ({}),
-        },
-      }),
-    );
+    const idle = new MemoryStore();
+    const text = renderPrometheus(await collectMetrics({ metrics, store: idle }));
     promtoolCheck(text);
     expect(sample(text, 'waooaw_events_lost_total{reason="stopped"}')).toBe(3);
     expect(sample(text, 'waooaw_events_lost_total{reason="refused"}')).toBe(0);
