@@ -200,7 +200,9 @@ describe('RedisTransport', () => {
   });
 
   it('keeps an invocation that runs past the visibility window to itself, and its flow slot', async () => {
-    const options = { concurrency: 2, visibilityMs: 150 };
+    // Renewed every third of the window: only a stall of two thirds of it (0.67 s) could let a
+    // deadline pass, which a busy test machine does not come near.
+    const options = { concurrency: 2, visibilityMs: 1_000 };
     const one = backend.makeRedis(options);
     const two = backend.makeRedis(options);
     const started: string[] = [];
@@ -210,8 +212,8 @@ describe('RedisTransport', () => {
       started.push(nameOf(inv));
       running += 1;
       peak = Math.max(peak, running);
-      // Four visibility windows: the deadline is pushed back meanwhile.
-      await sleep(600);
+      // Two and a half visibility windows: the deadline is pushed back meanwhile.
+      await sleep(2_500);
       running -= 1;
       return { status: 'ack' as const };
     };
@@ -221,7 +223,7 @@ describe('RedisTransport', () => {
       envelope('long-1', { flowKey: 'tenant', flowLimit: 1 }),
       envelope('long-2', { flowKey: 'tenant', flowLimit: 1 }),
     ]);
-    await waitFor(() => started.length === 2, 'both to run, one after the other', 5_000);
+    await waitFor(() => started.length === 2, 'both to run, one after the other', 10_000);
     await waitFor(() => running === 0);
     // Each ran once, never both at once, and nothing was delivered again.
     expect(started).toEqual(['long-1', 'long-2']);
