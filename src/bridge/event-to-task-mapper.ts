@@ -37,13 +37,20 @@ export class TriggerRejectedError extends Error {
  * travels in events. The event's source and id (or the payload's `idempotency_key`) become the
  * run's idempotency key, so a duplicate trigger starts one run, never two.
  */
+/**
+ * The idempotency key of the run an event starts when its payload names none. CloudEvents ids are
+ * unique per source only: two sources' event 42 start two runs.
+ */
+export function triggerKey(event: { source: string; id: string }): string {
+  return JSON.stringify([event.source, event.id]);
+}
+
 export class EventToTaskMapper {
   constructor(private readonly registry: WorkflowRegistry) {}
 
   map(event: CloudEvent, via: MapContext = {}): StartRunInput {
     const request = via.workflow ? this.declared(event, via.workflow) : this.generic(event);
-    // CloudEvents ids are unique per source only: two sources' event 42 start two runs.
-    const key = request.idempotencyKey ?? JSON.stringify([event.source, event.id]);
+    const key = request.idempotencyKey ?? triggerKey(event);
     const meta = metaOf(event);
     if (via.publishedAt !== undefined) meta.trigger_published_at = String(via.publishedAt);
     if (via.replayId) meta.replay_id = via.replayId;

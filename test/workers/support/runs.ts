@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { triggerKey } from '../../../src/bridge/event-to-task-mapper.js';
 import { runIdFor } from '../../../src/orchestration/runtime/run-id.js';
 import { waitFor } from '../../support/wait.js';
 import type { Edge } from './edge.js';
@@ -10,21 +11,24 @@ export interface RunView {
   tasks: { name: string; state: string; attempt: number; result?: unknown; error?: string }[];
 }
 
+const SOURCE = '/workers-test';
+
 /** Publishes one CloudEvent through `POST /events` and returns its id. */
 export async function publish(edge: Edge, type: string, data: unknown): Promise<string> {
   const id = `evt-${randomUUID()}`;
   const response = await edge.api('/events', {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({ specversion: '1.0', id, source: '/workers-test', type, data }),
+    body: JSON.stringify({ specversion: '1.0', id, source: SOURCE, type, data }),
   });
   if (response.status !== 202) throw new Error(`POST /events: ${response.status} ${await response.text()}`);
   return id;
 }
 
-/** Starts `workflow` through its trigger event; the run id follows from the event id. */
+/** Starts `workflow` through its trigger event; the run id follows from the event's source and id. */
 export async function trigger(edge: Edge, workflow: string, type: string, data: unknown): Promise<string> {
-  return runIdFor(workflow, await publish(edge, type, data));
+  const id = await publish(edge, type, data);
+  return runIdFor(workflow, triggerKey({ source: SOURCE, id }));
 }
 
 export async function getRun(edge: Edge, runId: string): Promise<RunView | undefined> {
