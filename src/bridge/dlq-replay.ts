@@ -32,6 +32,13 @@ export async function replayDlqEntry(
   if (entry.kind === 'task') {
     const run = entry.runId ? await store.getRun(entry.runId) : undefined;
     if (!run) throw new ReplayError(`run '${entry.runId}' of DLQ entry '${id}' no longer exists`);
+    // The entry may predate the run's end: a task the transport gave up on is retried by the
+    // sweeper, and its run can still complete. A fresh run would do its work a second time.
+    if (run.status === 'completed' || run.status === 'running' || run.status === 'compensating') {
+      throw new ReplayError(
+        `run '${run.runId}' of DLQ entry '${id}' is ${run.status}: only a run that failed, was compensated or was cancelled is replayed`,
+      );
+    }
     const started = await orchestrator.startRun({
       workflow: run.workflow,
       input: run.input,

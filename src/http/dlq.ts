@@ -63,7 +63,8 @@ export function registerDlqRoutes(api: OpenAPIHono<HttpEnv>, deps: HttpDeps): vo
       summary: 'Replay one dead-letter entry',
       description:
         'A delivery is delivered again to its subscription as attempt 1; a task starts a fresh run of its ' +
-        'workflow with the same input. The entry is removed. 409 when its subscription or run is gone.',
+        'workflow with the same input. The entry is removed. 409 when its subscription or run is gone, or its ' +
+        'run is still running or completed.',
       security: BEARER_SECURITY,
       request: { params: IdParamSchema },
       responses: { 200: jsonBody(DlqReplayResultSchema, 'Replayed'), ...problems(401, 404, 409, 503) },

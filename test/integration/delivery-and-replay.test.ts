@@ -230,6 +230,26 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
     expect(await app.store.listDlq({ limit: 10, kind: 'task' })).toEqual([]);
   });
 
+  it('does not replay a task entry whose run went on to complete', async () => {
+    const { app } = await start();
+    switches.broken = false;
+    await app.publish(createEvent({ type: 'test.fragile', source: '/test' }));
+    const done = await waitFor(() => recorder.data('orchestration.workflow.completed')[0], 'the run to end');
+    // As the transport writes one when it gives up on an invocation the sweeper then retried.
+    const entry = await app.store.addDlq({
+      kind: 'task',
+      reason: 'delivery limit reached',
+      attempts: 6,
+      lastError: 'no answer',
+      runId: String(done.run_id),
+      task: 'second',
+      createdAt: Date.now(),
+    });
+    await expect(app.replayDlq(entry.id)).rejects.toThrow(/is completed/);
+    expect(await app.store.getDlq(entry.id)).toBeDefined();
+    expect(recorder.ofType('orchestration.workflow.completed')).toHaveLength(1);
+  });
+
   it('publishes an orchestration.metrics.snapshot with the queue and the invocation slots', async () => {
     const { app } = await start();
     const snapshot = await app.publishMetricsSnapshot();
