@@ -137,7 +137,12 @@ async function attemptDelivery(
       dlqId: entry.id,
       error: lastError,
     });
-    await options.onDeadLetter?.(entry);
+    try {
+      await options.onDeadLetter?.(entry);
+    } catch (error) {
+      // The entry is written: failing here would redeliver the event and dead-letter it again.
+      options.logger.error('onDeadLetter hook failed', { dlqId: entry.id, error: String(error) });
+    }
     return { status: 'ack' };
   }
 }
