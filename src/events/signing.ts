@@ -38,20 +38,34 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The `waooaw-signature` header value for `body` sent at `nowMs`. */
-export async function signDelivery(secret: string, body: string, nowMs: number): Promise<string> {
+/** `<t>.` followed by the body: what the signature covers, byte for byte. */
+function signedPayload(t: number, body: string | Uint8Array): string | Uint8Array {
+  if (typeof body === 'string') return `${t}.${body}`;
+  const prefix = encoder.encode(`${t}.`);
+  const payload = new Uint8Array(prefix.length + body.length);
+  payload.set(prefix);
+  payload.set(body, prefix.length);
+  return payload;
+}
+
+/** The `waooaw-signature` header value for `body` (text, or raw bytes) sent at `nowMs`. */
+export async function signDelivery(
+  secret: string,
+  body: string | Uint8Array,
+  nowMs: number,
+): Promise<string> {
   const t = Math.floor(nowMs / 1000);
-  return `t=${t},v1=${await hmacSha256Hex(secret, `${t}.${body}`)}`;
+  return `t=${t},v1=${await hmacSha256Hex(secret, signedPayload(t, body))}`;
 }
 
 /**
- * Checks a `waooaw-signature` header: the HMAC must match and the timestamp must be within
+ * Checks a `waooaw-signature` header over `body` (text, or the raw bytes received): the HMAC must match and the timestamp must be within
  * `toleranceSec` of `nowMs`. Receivers can copy this function as it is.
  */
 export async function verifyDelivery(
   secret: string,
   header: string | null | undefined,
-  body: string,
+  body: string | Uint8Array,
   { nowMs = Date.now(), toleranceSec = 300 }: { nowMs?: number; toleranceSec?: number } = {},
 ): Promise<boolean> {
   if (!header) return false;
@@ -61,5 +75,5 @@ export async function verifyDelivery(
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1) return false;
   if (Math.abs(nowMs / 1000 - t) > toleranceSec) return false;
-  return timingSafeEqual(parts.v1, await hmacSha256Hex(secret, `${t}.${body}`));
+  return timingSafeEqual(parts.v1, await hmacSha256Hex(secret, signedPayload(t, body)));
 }

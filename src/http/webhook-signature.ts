@@ -41,8 +41,8 @@ export async function webhookSignatureProblem(input: WebhookSignatureInput): Pro
   }
   const name = GENERIC_HEADERS.find((h) => headers.has(h));
   if (!name) return `missing signature: send ${GENERIC_HEADERS.join(' or ')}`;
-  const text = new TextDecoder().decode(body);
-  const ok = await verifyDelivery(secret, headers.get(name), text, {
+  // Over the bytes received: decoded as text first, a body that is not UTF-8 would not match.
+  const ok = await verifyDelivery(secret, headers.get(name), body, {
     nowMs: input.nowMs,
     toleranceSec: input.toleranceSec,
   });

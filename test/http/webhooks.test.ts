@@ -134,6 +134,21 @@ describe('generic t=,v1= signatures', () => {
     expect(await logged()).toEqual([]);
   });
 
+  it('checks the signature over the bytes received, UTF-8 or not', async () => {
+    // `{"note":"<0xff>"}`: a Latin-1 byte that is not UTF-8, signed as sent.
+    const body = new Uint8Array([...Buffer.from('{"note":"'), 0xff, ...Buffer.from('"}')]);
+    const res = await h.http.request('/webhooks/stripe', {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-waooaw-signature': await signDelivery(SECRETS.stripe, body, NOW),
+      },
+    });
+    expect(res.status).toBe(202);
+    expect((await logged())[0]?.type).toBe('webhook.stripe.received');
+  });
+
   it('refuses a stale timestamp or a wrong secret', async () => {
     const body = JSON.stringify({ type: 'x' });
     expect((await post(body, await signDelivery(SECRETS.stripe, body, NOW - 3_600_000))).status).toBe(401);
