@@ -9,9 +9,16 @@ export interface MetricsKeys {
   histograms: string;
   /** Hash: worker id -> `<slots>:<expires at ms>` (each live dispatcher's heartbeat). */
   slots: string;
+  /** Prefix of the string marking a flush as applied, by its token (kept a minute). */
+  flushedBase: string;
 }
 
 export function metricsKeys(prefix = 'waooaw:'): MetricsKeys {
   const base = `${prefix}{metrics}:`;
-  return { counters: `${base}counters`, histograms: `${base}histograms`, slots: `${base}slots` };
+  return {
+    counters: `${base}counters`,
+    histograms: `${base}histograms`,
+    slots: `${base}slots`,
+    flushedBase: `${base}flushed:`,
+  };
 }

@@ -99,11 +99,13 @@ export class RedisMetrics implements MetricsStore {
     if (this.slots) this.slots.due = false;
     const args = this.flushArgs(batch, slots);
     const { keys } = this;
+    // Per batch: a batch put back after a failure goes out again merged, under a new token.
+    const token = crypto.randomUUID();
     this.inflight = this.inflight.then(async () => {
       try {
         await this.options.client.evalScript(
           metricsFlush,
-          [keys.counters, keys.histograms, keys.slots],
+          [keys.counters, keys.histograms, keys.slots, `${keys.flushedBase}${token}`],
           args,
         );
         this.flushes++;

@@ -112,16 +112,35 @@ describe('RedisMetrics', () => {
   it('writes nothing of a flush that carries a value Redis cannot add', async () => {
     const prefix = ns();
     const adapter = client();
-    const keys = `${prefix}{metrics}:counters`;
+    const keys = metricsKeys(prefix);
     // As a buffer holding a NaN would send it: the first cell fine, the second not.
     await expect(
       adapter.evalScript(
         metricsFlush,
-        [keys, `${prefix}{metrics}:histograms`, `${prefix}{metrics}:slots`],
+        [keys.counters, keys.histograms, keys.slots, `${keys.flushedBase}t1`],
         [2, 'waooaw_runs_total["w","completed"]', 1, 'waooaw_runs_total["w","failed"]', 'NaN', 0, 0],
       ),
     ).rejects.toThrow('not a finite number');
-    expect(await adapter.pipeline([['HGETALL', keys]])).toEqual([{}]);
+    expect(await adapter.pipeline([['HGETALL', keys.counters]])).toEqual([{}]);
+  });
+
+  it('adds a flush sent again (its reply lost, the client resends it) only once', async () => {
+    const prefix = ns();
+    const adapter = client();
+    const keys = metricsKeys(prefix);
+    const flush = () =>
+      adapter.evalScript(
+        metricsFlush,
+        [keys.counters, keys.histograms, keys.slots, `${keys.flushedBase}same-token`],
+        [1, 'waooaw_runs_total["w","completed"]', 1, 0, 0],
+      );
+    await flush();
+    await flush();
+    const reader = new RedisMetrics({ client: client(), prefix });
+    expect((await reader.snapshot()).counters).toEqual([
+      { name: 'waooaw_runs_total', labels: { workflow: 'w', status: 'completed' }, value: 1 },
+    ]);
+    await reader.close();
   });
 
   it('sums the invocation slots of live processes and forgets those whose heartbeat stopped', async () => {

@@ -2,6 +2,8 @@
 -- (a retried flush never double-counts half of a batch).
 --
 -- KEYS[1] counters hash   KEYS[2] histograms hash   KEYS[3] slots hash
+-- KEYS[4] this flush's applied mark (a token per flush): the same flush sent again (a client
+--         resends an unanswered command after reconnecting) adds nothing the second time
 -- ARGV[1] n counter cells, then n (field, increment) pairs,
 -- then m histogram cells, then m (field, increment) pairs,
 -- then s slot reports, then s (worker id, '<slots>:<expires at ms>' or '' to withdraw) pairs.
@@ -21,6 +23,10 @@ for _ = 1, 2 do
     end
     i = i + 2
   end
+end
+
+if redis.call('SET', KEYS[4], '1', 'NX', 'PX', 60000) == false then
+  return 1
 end
 
 i = 1
