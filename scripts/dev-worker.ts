@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { triggerKey } from '../src/bridge/event-to-task-mapper.js';
 import { runIdFor } from '../src/orchestration/runtime/run-id.js';
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from '../tools/qstash-local/constants.js';
 import { startQStashLocal } from '../tools/qstash-local/server.js';
@@ -131,7 +132,7 @@ startWorker({
 await waitForWorker();
 
 const eventId = `try-${randomUUID().slice(0, 8)}`;
-const runId = await runIdFor('trial-provisioning', eventId);
+const runId = await runIdFor('trial-provisioning', triggerKey({ source: '/curl', id: eventId }));
 const event = JSON.stringify({
   specversion: '1.0',
   id: eventId,

@@ -59,8 +59,11 @@ export function seriesField(metric: MetricKey, labels: Labels = {}): string {
   const { name, labels: names } = METRICS[metric];
   let key = seriesKey(metric, names, labels);
   if (names.length > 0) {
-    const keys = seen.get(metric) ?? new Set<string>();
-    seen.set(metric, keys);
+    let keys = seen.get(metric);
+    if (!keys) {
+      keys = new Set<string>();
+      seen.set(metric, keys);
+    }
     if (!keys.has(key)) {
       if (keys.size < SERIES_PER_METRIC_LIMIT) keys.add(key);
       else {

@@ -178,8 +178,15 @@ export class InProcessTransport implements Transport {
     if (running >= item.flowLimit) {
       // Kept in priority order (FIFO within one), like ready: a slot that frees takes the best.
       const waiting = this.parked.get(key) ?? [];
-      const at = waiting.findIndex((w) => w.rank > item.rank || (w.rank === item.rank && w.seq > item.seq));
-      waiting.splice(at === -1 ? waiting.length : at, 0, item);
+      // From the end: a newer item of the same priority (the usual case) goes last at once.
+      let at = waiting.length;
+      while (
+        at > 0 &&
+        (waiting[at - 1]!.rank > item.rank ||
+          (waiting[at - 1]!.rank === item.rank && waiting[at - 1]!.seq > item.seq))
+      )
+        at--;
+      waiting.splice(at, 0, item);
       this.parked.set(key, waiting);
       this.parkedCount += 1;
       return false;

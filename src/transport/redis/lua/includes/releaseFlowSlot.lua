@@ -7,8 +7,9 @@ local function releaseFlowSlot(base, runningKey, readyKey, metaKey, statsKey, fl
   if redis.call('HINCRBY', runningKey, flowKey, -1) <= 0 then
     redis.call('HDEL', runningKey, flowKey)
   end
-  local parkedId = redis.call('ZPOPMIN', parkedKey(base, flowKey))[1]
-    or redis.call('LPOP', legacyParkedKey(base, flowKey))
+  -- Items an earlier release parked in a list first: they are the oldest waiting.
+  local parkedId = redis.call('LPOP', legacyParkedKey(base, flowKey))
+    or redis.call('ZPOPMIN', parkedKey(base, flowKey))[1]
   if not parkedId then
     return false
   end
