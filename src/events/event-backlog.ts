@@ -16,6 +16,18 @@ export interface EventBacklogOptions {
   maxRetryMs?: number;
 }
 
+/** Errors of a call that got no answer: the connection, not the command, failed. */
+const NO_ANSWER =
+  /connection is closed|stream isn't writeable|econnrefused|econnreset|etimedout|epipe|enotfound|eai_again|socket hang up|fetch failed|timed? ?out|max retries per request/i;
+
+function isNoAnswer(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'MaxRetriesPerRequestError' || name === 'AbortError' || name === 'TimeoutError') return true;
+  // A server that did not run the command (LOADING, BUSY, READONLY...) answered no more than that.
+  if ((name === 'ReplyError' || name === 'UpstashError') && !isAnsweredError(error)) return true;
+  return typeof message === 'string' && NO_ANSWER.test(message) && !isAnsweredError(error);
+}
+
 /** Events published again per bus call. */
 const BATCH = 100;
 
@@ -57,9 +69,17 @@ export class EventBacklog {
     return this.kept.length + this.sending;
   }
 
-  /** Whether an event the bus failed to take with `error` is one to keep (no answer came). */
+  /**
+   * Whether an event the bus failed to take with `error` is one to keep: the store or the queue
+   * gave no answer (a connection lost or refused, a timeout, a server not running commands yet).
+   * Anything else (a refusal, a script error, a bug) is not: retried for ever it would hold back
+   * every event behind it.
+   */
   static keeps(error: unknown): boolean {
-    return !isAnsweredError(error);
+    for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+      if (isNoAnswer(e)) return true;
+    }
+    return false;
   }
 
   /**

@@ -220,5 +220,21 @@ describe('EventBacklog', () => {
       EventBacklog.keeps(Object.assign(new Error('LOADING Redis is loading'), { name: 'ReplyError' })),
     ).toBe(true);
     expect(EventBacklog.keeps(refusal())).toBe(false);
+    // Wrapped (the transport names the script that failed): the cause decides.
+    expect(EventBacklog.keeps(new Error('transport script enqueue failed', { cause: noAnswer() }))).toBe(
+      true,
+    );
+    expect(EventBacklog.keeps(new Error('transport script enqueue failed', { cause: refusal() }))).toBe(
+      false,
+    );
+    expect(
+      EventBacklog.keeps(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }),
+      ),
+    ).toBe(true);
+    // A bug is no outage: kept, it would be retried for ever ahead of every later event.
+    expect(EventBacklog.keeps(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(
+      false,
+    );
   });
 });
