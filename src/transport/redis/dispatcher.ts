@@ -137,7 +137,7 @@ export class RedisDispatcher {
       ) {
         if (this.stopping && this.unsettled === 0) return;
         // Every slot busy: wake for the next renewal even if no handler ends before it.
-        const renewal = this.held.size > 0 ? sleep(this.renewEveryMs) : undefined;
+        const renewal = this.held.size > 0 ? sleep(this.nextRenewalMs()) : undefined;
         await Promise.race([this.signal.wait(), ...(renewal ? [renewal.done] : [])]);
         renewal?.cancel();
         continue;
@@ -210,9 +210,17 @@ export class RedisDispatcher {
       });
     }
     let results: unknown[];
+    // A renewal that did not go through is due again at once: its deadline is a third nearer.
+    const renewAgain = () => {
+      for (const [id] of renewals) {
+        const hold = this.held.get(id);
+        if (hold) hold.renewedAt = 0;
+      }
+    };
     try {
       results = await this.runner.batch(calls);
     } catch (error) {
+      renewAgain();
       // Nothing was applied (or it was, and settles and dedup ids make a resend harmless): again next turn.
       this.followUps.unshift(...followUps);
       this.acks.unshift(...acks);
@@ -227,6 +235,7 @@ export class RedisDispatcher {
       if (call === enqueue) this.followUps.push(...followUps);
       if (call.script === lua.ack) this.acks.push(...acks);
       if (call.script === lua.nack) this.nacks.push(...nacks);
+      if (call.script === lua.touch) renewAgain();
     });
     const claim =
       free > 0 && !(results.at(-1) instanceof Error) ? parseClaimReply(results.at(-1)) : undefined;
@@ -236,6 +245,14 @@ export class RedisDispatcher {
   /** A third of the visibility window: a deadline is pushed back twice before it could pass. */
   private get renewEveryMs(): number {
     return Math.max(1, Math.floor(this.options.visibilityMs / 3));
+  }
+
+  /** Time until the earliest renewal is due (at least 1 ms). */
+  private nextRenewalMs(): number {
+    const now = Date.now();
+    let next = this.renewEveryMs;
+    for (const hold of this.held.values()) next = Math.min(next, hold.renewedAt + this.renewEveryMs - now);
+    return Math.max(1, next);
   }
 
   /** Held invocations whose deadline is due to be pushed back: `[id, deliveries]` pairs. */
@@ -328,7 +345,7 @@ export class RedisDispatcher {
   private async idle(waitMs: number): Promise<void> {
     let cap = waitMs >= 0 ? Math.min(waitMs, this.options.idleWaitMs) : this.options.idleWaitMs;
     // Back in time to push back the deadlines of what runs here.
-    if (this.held.size > 0) cap = Math.min(cap, this.renewEveryMs);
+    if (this.held.size > 0) cap = Math.min(cap, this.nextRenewalMs());
     if (cap <= 0 || this.stopping) return;
     this.blocking ??= this.blockOnWakeList();
     const timer = sleep(cap);
