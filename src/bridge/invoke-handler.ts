@@ -52,7 +52,7 @@ export function createInvokeHandler(
     try {
       return invocation.kind === 'task'
         ? await orchestrator.handleTask(invocation, hooks)
-        : await bus.handleDelivery(invocation);
+        : await bus.handleDelivery(invocation, hooks);
     } catch (error) {
       logger.error('invocation failed', { kind: invocation.kind, error: String(error) });
       return { status: 'retry', error: String(error) };

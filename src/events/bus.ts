@@ -15,7 +15,13 @@ import {
   type SubscriptionTarget,
   withResends,
 } from '../store/index.js';
-import type { DeliveryInvocation, Envelope, InvokeOutcome, Transport } from '../transport/index.js';
+import type {
+  DeliveryInvocation,
+  Envelope,
+  InvokeHooks,
+  InvokeOutcome,
+  Transport,
+} from '../transport/index.js';
 import { handleDelivery } from './delivery.js';
 import type { CloudEvent } from './envelope.js';
 import { GroupCommit } from './group-commit.js';
@@ -292,8 +298,8 @@ export class EventBus {
   }
 
   /** The invoke handler for deliveries. */
-  handleDelivery(invocation: DeliveryInvocation): Promise<InvokeOutcome> {
-    return handleDelivery(this, invocation);
+  handleDelivery(invocation: DeliveryInvocation, hooks?: InvokeHooks): Promise<InvokeOutcome> {
+    return handleDelivery(this, invocation, hooks);
   }
 
   /** Re-delivers logged events (by time range and type) to their subscriptions, or to one. */

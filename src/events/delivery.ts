@@ -3,7 +3,7 @@ import { SPANS } from '../observability/attributes.js';
 import { deliverySpanOptions } from '../observability/event-tracing.js';
 import { inSpan, recordFailure } from '../observability/tracing.js';
 import type { DlqKind, SubscriptionRecord } from '../store/index.js';
-import type { DeliveryInvocation, InvokeOutcome } from '../transport/index.js';
+import type { DeliveryInvocation, InvokeHooks, InvokeOutcome } from '../transport/index.js';
 import type { EventBus } from './bus.js';
 import type { CloudEvent } from './envelope.js';
 import { deliverHttp, PermanentDeliveryError } from './http-target.js';
@@ -27,9 +27,13 @@ export class NonRetriableDeliveryError extends Error {
  * events behind it wait (a new invocation would free the slot, and the next event would overtake
  * the one being retried).
  */
-export function handleDelivery(bus: EventBus, invocation: DeliveryInvocation): Promise<InvokeOutcome> {
+export function handleDelivery(
+  bus: EventBus,
+  invocation: DeliveryInvocation,
+  hooks?: InvokeHooks,
+): Promise<InvokeOutcome> {
   return inSpan(SPANS.deliver, deliverySpanOptions(invocation), (span, ctx) =>
-    deliver(bus, invocation, span, ctx),
+    deliver(bus, invocation, span, ctx, hooks),
   );
 }
 
@@ -38,6 +42,7 @@ async function deliver(
   invocation: DeliveryInvocation,
   span: Span,
   traceContext: Context,
+  hooks: InvokeHooks | undefined,
 ): Promise<InvokeOutcome> {
   const { options } = bus;
   const sub = await bus.subscriptions.get(invocation.subscriptionId);
@@ -49,7 +54,12 @@ async function deliver(
   }
   const inPlace = bus.orderingKeyOf(sub, invocation.event) !== undefined;
   for (let attempt = invocation.attempt; ; attempt++) {
-    const outcome = await attemptDelivery(bus, sub, invocation, attempt, inPlace, span, traceContext);
+    const outcome = await attemptDelivery(bus, sub, invocation, attempt, {
+      inPlace,
+      hooks,
+      span,
+      traceContext,
+    });
     if (outcome !== 'again') return outcome;
   }
 }
@@ -60,9 +70,12 @@ async function attemptDelivery(
   sub: SubscriptionRecord,
   invocation: DeliveryInvocation,
   attempt: number,
-  inPlace: boolean,
-  span: Span,
-  traceContext: Context,
+  {
+    inPlace,
+    hooks,
+    span,
+    traceContext,
+  }: { inPlace: boolean; hooks: InvokeHooks | undefined; span: Span; traceContext: Context },
 ): Promise<InvokeOutcome | 'again'> {
   const { options } = bus;
   const event = invocation.event as CloudEvent;
@@ -106,6 +119,9 @@ async function attemptDelivery(
         ...(inPlace ? { inPlace } : {}),
       });
       if (inPlace) {
+        // The key stays held (the invocation is not acknowledged), the dispatcher slot does not:
+        // a failing endpoint must not stop every other task and delivery while it is waited out.
+        hooks?.releaseSlot();
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         return 'again';
       }

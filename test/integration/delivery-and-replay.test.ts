@@ -113,6 +113,50 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
     expect(seen.filter((s) => s.startsWith('acct-9'))).toEqual(['acct-9:1@1', 'acct-9:2@1', 'acct-9:3@1']);
   });
 
+  // The in-process transport has no slot to hand back: there a retry in place holds its slot.
+  it.runIf(backend.name.startsWith('redis'))(
+    'lets other work use the slot while an ordered delivery waits out its backoff',
+    async () => {
+      ns = newPrefix();
+      const log: string[] = [];
+      let failures = 1;
+      handle = await startApp(
+        backend,
+        ns,
+        [],
+        [
+          {
+            id: 'test.ledger',
+            pattern: 'ledger.#',
+            ordered: true,
+            handler: async (_event, ctx) => {
+              log.push(`ledger@${ctx.attempt}`);
+              if (failures-- > 0) throw new Error('transient');
+            },
+          },
+          {
+            id: 'test.other',
+            pattern: 'other.#',
+            handler: async () => {
+              log.push('other');
+            },
+          },
+        ],
+        // One slot, and a backoff long enough to see what runs meanwhile.
+        {
+          slots: 1,
+          random: () => 1,
+          bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 400, maxDelayMs: 400 } },
+        },
+      );
+      await handle.app.publish(createEvent({ type: 'ledger.entry', source: '/ledger', subject: 'acct-7' }));
+      await waitFor(() => log.length === 1, 'the first attempt');
+      await handle.app.publish(createEvent({ type: 'other.thing', source: '/other' }));
+      await waitFor(() => log.length === 3, 'the retry');
+      expect(log).toEqual(['ledger@1', 'other', 'ledger@2']);
+    },
+  );
+
   it('delivers to an HTTP subscriber with a signature it can verify', async () => {
     const { app } = await start();
     const hook = await subscriber(() => 204);
