@@ -101,10 +101,22 @@ async function shutdown(signal: string): Promise<void> {
   for (const t of timers) clearInterval(t);
   // Requests in flight are answered first (a publish cut off after its log append and before its
   // fan-out would take the producer's retry for a duplicate); idle keep-alive connections close now.
+  // A client that keeps sending on a kept-alive connection is served for a grace period, then its
+  // connection is closed too, so the app itself always gets its turn to drain.
+  const connections = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
   const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
-  (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  connections.closeIdleConnections?.();
+  const grace = Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS / 2);
+  const drain = async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([requestsDone, new Promise((r) => (timer = setTimeout(r, grace)))]);
+    clearTimeout(timer);
+    connections.closeAllConnections?.();
+    await app.stop();
+    return true;
+  };
   const drained = await Promise.race([
-    requestsDone.then(() => app.stop()).then(() => true),
+    drain(),
     new Promise<boolean>((r) => setTimeout(() => r(false), config.SHUTDOWN_TIMEOUT_MS)),
   ]);
   await telemetry.stop();
