@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
-import { isAnsweredError } from '../store/index.js';
+import { isNoAnswer } from '../store/index.js';
 import type { CloudEvent } from './envelope.js';
 
 export interface EventBacklogOptions {
@@ -14,18 +14,6 @@ export interface EventBacklogOptions {
   /** First wait before publishing again; doubles up to `maxRetryMs` while the bus still refuses. */
   retryMs?: number;
   maxRetryMs?: number;
-}
-
-/** Errors of a call that got no answer: the connection, not the command, failed. */
-const NO_ANSWER =
-  /connection is closed|stream isn't writeable|econnrefused|econnreset|etimedout|epipe|enotfound|eai_again|socket hang up|fetch failed|timed? ?out|max retries per request/i;
-
-function isNoAnswer(error: unknown): boolean {
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (name === 'MaxRetriesPerRequestError' || name === 'AbortError' || name === 'TimeoutError') return true;
-  // A server that did not run the command (LOADING, BUSY, READONLY...) answered no more than that.
-  if ((name === 'ReplyError' || name === 'UpstashError') && !isAnsweredError(error)) return true;
-  return typeof message === 'string' && NO_ANSWER.test(message) && !isAnsweredError(error);
 }
 
 /** Events published again per bus call. */
@@ -76,10 +64,7 @@ export class EventBacklog {
    * every event behind it.
    */
   static keeps(error: unknown): boolean {
-    for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-      if (isNoAnswer(e)) return true;
-    }
-    return false;
+    return isNoAnswer(error);
   }
 
   /**

@@ -18,7 +18,7 @@ const GENERIC_HEADERS = ['x-waooaw-signature', 'waooaw-signature'];
  * timestamped scheme. One scheme per source: were both accepted, a captured timestamped request
  * could be replayed at any time as a GitHub-style one (its `<t>.<body>` sent as the body).
  */
-export function usesGithubSignatures(source: string): boolean {
+function usesGithubSignatures(source: string): boolean {
   return source === 'github' || source.startsWith('github-');
 }
 

@@ -12,5 +12,5 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './redis/index.js';
-export { isAnsweredError, RESEND_DELAYS_MS, withResends } from './resend.js';
+export { isNoAnswer, RESEND_DELAYS_MS, withResends } from './resend.js';
 export type * from './types.js';

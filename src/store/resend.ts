@@ -12,17 +12,28 @@ export const RESEND_DELAYS_MS: readonly number[] = [50, 200, 500, 1_000, 2_000, 
  */
 const NOT_RUN = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|READONLY|CLUSTERDOWN|NOREPLICAS)\b/;
 
+/** Messages of a call that got no answer: the connection failed, not the command (ioredis, fetch, workerd). */
+const NO_ANSWER =
+  /connection is closed|stream isn't writeable|econnrefused|econnreset|etimedout|epipe|enotfound|eai_again|socket hang up|fetch failed|network connection lost|timed? ?out|max retries per request/i;
+const NO_ANSWER_NAMES = new Set(['MaxRetriesPerRequestError', 'AbortError', 'TimeoutError']);
+
 /**
- * Errors that are answers: the server ran the call (a script error, a refused command; ioredis
- * names them ReplyError, @upstash/redis UpstashError) or the store refused its input. A script
- * that failed may have written part of its change (Redis does not roll scripts back): sending it
- * again would apply that part twice. A server that did not run it at all (NOT_RUN) is no answer.
+ * Whether a call failed without an answer: a connection dropped or refused, a timeout, or a server
+ * that did not run the command (NOT_RUN). Wrapped errors (a transport names the script that
+ * failed) are judged by their cause. Anything else is not: an error the server answered (a script
+ * error, a refused command; ioredis names them ReplyError, @upstash/redis UpstashError), a refusal
+ * of the store, or a bug. A script that failed may have written part of its change (Redis does not
+ * roll scripts back): sending it again would apply that part twice.
  */
-export function isAnsweredError(error: unknown): boolean {
-  if (error instanceof StoreError) return true;
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (name !== 'ReplyError' && name !== 'UpstashError') return false;
-  return !(typeof message === 'string' && NOT_RUN.test(message));
+export function isNoAnswer(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StoreError) return false;
+    const { name, message } = e as { name?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    if (name === 'ReplyError' || name === 'UpstashError') return NOT_RUN.test(text);
+    if (NO_ANSWER_NAMES.has(String(name)) || NO_ANSWER.test(text)) return true;
+  }
+  return false;
 }
 
 /**
@@ -40,7 +51,7 @@ export async function withResends<T>(
     try {
       return await call();
     } catch (error) {
-      if (isAnsweredError(error) || i >= delaysMs.length) throw error;
+      if (!isNoAnswer(error) || i >= delaysMs.length) throw error;
       await new Promise((resolve) => setTimeout(resolve, delaysMs[i]));
     }
   }

@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvent, defineWorkflow, SIGNATURE_HEADER, verifyDelivery } from '../../src/index.js';
+import {
+  createEvent,
+  defineWorkflow,
+  type HandlerSubscription,
+  SIGNATURE_HEADER,
+  verifyDelivery,
+} from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { newPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -41,6 +47,27 @@ async function subscriber(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
 }
 
+/** An ordered consumer of ledger entries that logs `<subject>:<n>@<attempt>` and fails each first entry once. */
+function ledger(log: string[]): HandlerSubscription {
+  const failed = new Set<string>();
+  return {
+    id: 'test.ledger',
+    pattern: 'ledger.#',
+    ordered: true,
+    handler: async (event, ctx) => {
+      const { n } = event.data as { n: number };
+      log.push(`${event.subject}:${n}@${ctx.attempt}`);
+      if (n === 1 && event.subject === 'acct-7' && !failed.has(event.id)) {
+        failed.add(event.id);
+        throw new Error('transient');
+      }
+    },
+  };
+}
+
+const ledgerEntry = (subject: string, n: number) =>
+  createEvent({ type: 'ledger.entry', source: '/ledger', subject, data: { n } });
+
 describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
   let handle: AppHandle | undefined;
   let server: Server | undefined;
@@ -77,30 +104,9 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
   it('keeps publish order per key for an ordered subscription, through a failed attempt', async () => {
     ns = newPrefix();
     const seen: string[] = [];
-    let failures = 1;
-    handle = await startApp(
-      backend,
-      ns,
-      [],
-      [
-        {
-          id: 'test.ledger',
-          pattern: 'ledger.#',
-          ordered: true,
-          handler: async (event, ctx) => {
-            const { n } = event.data as { n: number };
-            seen.push(`${event.subject}:${n}@${ctx.attempt}`);
-            if (n === 1 && failures-- > 0) throw new Error('transient');
-          },
-        },
-      ],
-    );
+    handle = await startApp(backend, ns, [], [ledger(seen)]);
     await handle.app.publish(
-      [1, 2, 3].flatMap((n) =>
-        ['acct-7', 'acct-9'].map((subject) =>
-          createEvent({ type: 'ledger.entry', source: '/ledger', subject, data: { n } }),
-        ),
-      ),
+      [1, 2, 3].flatMap((n) => ['acct-7', 'acct-9'].map((subject) => ledgerEntry(subject, n))),
     );
     await waitFor(() => seen.length === 7, 'six deliveries and one retry');
     // The retry of acct-7's first entry comes before its second; acct-9 is not held up by it.
@@ -119,41 +125,19 @@ describe.each(BACKENDS)('deliveries and replay on $name', (backend) => {
     async () => {
       ns = newPrefix();
       const log: string[] = [];
-      let failures = 1;
-      handle = await startApp(
-        backend,
-        ns,
-        [],
-        [
-          {
-            id: 'test.ledger',
-            pattern: 'ledger.#',
-            ordered: true,
-            handler: async (_event, ctx) => {
-              log.push(`ledger@${ctx.attempt}`);
-              if (failures-- > 0) throw new Error('transient');
-            },
-          },
-          {
-            id: 'test.other',
-            pattern: 'other.#',
-            handler: async () => {
-              log.push('other');
-            },
-          },
-        ],
-        // One slot, and a backoff long enough to see what runs meanwhile.
-        {
-          slots: 1,
-          random: () => 1,
-          bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 400, maxDelayMs: 400 } },
-        },
-      );
-      await handle.app.publish(createEvent({ type: 'ledger.entry', source: '/ledger', subject: 'acct-7' }));
+      const other = { id: 'test.other', pattern: 'other.#', handler: async () => void log.push('other') };
+      // One slot, and a backoff long enough to see what runs meanwhile.
+      const slow = {
+        slots: 1,
+        random: () => 1,
+        bus: { subscriptionCacheMs: 0, retry: { baseDelayMs: 400, maxDelayMs: 400 } },
+      };
+      handle = await startApp(backend, ns, [], [ledger(log), other], slow);
+      await handle.app.publish(ledgerEntry('acct-7', 1));
       await waitFor(() => log.length === 1, 'the first attempt');
       await handle.app.publish(createEvent({ type: 'other.thing', source: '/other' }));
       await waitFor(() => log.length === 3, 'the retry');
-      expect(log).toEqual(['ledger@1', 'other', 'ledger@2']);
+      expect(log).toEqual(['acct-7:1@1', 'other', 'acct-7:1@2']);
     },
   );
 

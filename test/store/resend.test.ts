@@ -58,4 +58,19 @@ describe('withResends', () => {
     await expect(withResends(c.call)).rejects.toThrow(StoreError);
     expect(c.calls()).toBe(1);
   });
+
+  it('judges a wrapped error by its cause, and never sends a bug again', async () => {
+    const wrapped = (cause: unknown) => new Error('transport script enqueue failed', { cause });
+    const lost = flaky(1, () => wrapped(new Error('Connection is closed.')));
+    expect(await withResends(lost.call, [1])).toBe('done');
+    const answered = Object.assign(new Error('ERR script failed'), { name: 'ReplyError' });
+    for (const error of [
+      wrapped(answered),
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+    ]) {
+      const c = flaky(1, () => error);
+      await expect(withResends(c.call, [1])).rejects.toBe(error);
+      expect(c.calls()).toBe(1);
+    }
+  });
 });
