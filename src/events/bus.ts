@@ -136,6 +136,14 @@ export type ResolvedBusOptions = Required<
     'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey' | 'subscriptionSnapshot'
   >;
 
+/** Logged internal events remembered while their fan-out fails (the lifecycle backlog's default size). */
+const LOGGED_NOT_FANNED_OUT_MAX = 10_000;
+
+/** CloudEvents identify an event by source and id together. */
+function identity(event: StoredCloudEvent): string {
+  return `${event.source}\n${event.id}`;
+}
+
 /**
  * The event bus: validate, log, fan out. Each matching subscription gets one delivery, carried by
  * the transport to the invoke handler; failures retry with backoff, then land in that
@@ -151,6 +159,11 @@ export class EventBus {
   readonly subscriptions: SubscriptionCache;
   private readonly log: GroupCommit<{ event: StoredCloudEvent; dedup: boolean }, LoggedEvent>;
   private readonly outbox: GroupCommit<Envelope, void>;
+  /**
+   * Internal events logged whose fan-out failed, by source and id: published again (the lifecycle
+   * event backlog does), they are fanned out without a second copy in the log.
+   */
+  private readonly loggedNotFannedOut = new Map<string, LoggedEvent>();
 
   constructor(options: EventBusOptions) {
     this.options = {
@@ -198,16 +211,15 @@ export class EventBus {
       // Events without a trace join the publish span's, so their deliveries become its children.
       const carrier = injectContext(ctx);
       const traced = list.map((e) => withTraceContext(e, carrier));
-      // Internal (trusted) events have fresh random ids: nothing to remember for dedup.
-      const logged = await this.log.submit(
-        traced.map((event) => ({ event: event as StoredCloudEvent, dedup: !trusted })),
-      );
+      const logged = await this.logOnce(traced as StoredCloudEvent[], trusted);
       const fresh = logged.filter((l) => !l.duplicate);
       const deliveries = await this.fanOut(fresh).catch(async (error) => {
         // Logged but not delivered: let the producer's retry through the dedup window.
         if (!trusted) await this.options.store.forgetEvents(fresh.map((l) => l.event)).catch(() => {});
+        else for (const l of fresh) this.rememberNotFannedOut(l);
         throw error;
       });
+      if (trusted) for (const l of fresh) this.loggedNotFannedOut.delete(identity(l.event));
       for (const l of fresh) this.options.metrics.inc('eventsPublished', { type: l.event.type });
       return {
         events: logged.map((l) =>
@@ -218,6 +230,29 @@ export class EventBus {
         deliveries,
       };
     });
+  }
+
+  /**
+   * Appends events to the log, in order. Internal (trusted) events have fresh random ids, so they
+   * need no dedup; one logged before whose fan-out failed is taken from memory, not appended again.
+   */
+  private async logOnce(events: StoredCloudEvent[], trusted: boolean): Promise<LoggedEvent[]> {
+    const known = trusted ? events.map((e) => this.loggedNotFannedOut.get(identity(e))) : [];
+    const unlogged = trusted ? events.filter((_, i) => !known[i]) : events;
+    const appended =
+      unlogged.length > 0 ? await this.log.submit(unlogged.map((event) => ({ event, dedup: !trusted }))) : [];
+    if (!trusted) return appended;
+    let next = 0;
+    return known.map((k) => k ?? appended[next++]!);
+  }
+
+  /** Bounded: past the bound the oldest is forgotten (published again, it is logged again). */
+  private rememberNotFannedOut(logged: LoggedEvent): void {
+    this.loggedNotFannedOut.delete(identity(logged.event));
+    this.loggedNotFannedOut.set(identity(logged.event), logged);
+    if (this.loggedNotFannedOut.size > LOGGED_NOT_FANNED_OUT_MAX) {
+      this.loggedNotFannedOut.delete(this.loggedNotFannedOut.keys().next().value!);
+    }
   }
 
   /**
