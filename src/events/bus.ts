@@ -136,7 +136,7 @@ export type ResolvedBusOptions = Required<
     'schemas' | 'signingSecret' | 'onDeadLetter' | 'targets' | 'orderingKey' | 'subscriptionSnapshot'
   >;
 
-/** Logged internal events remembered while their fan-out fails (the lifecycle backlog's default size). */
+/** Logged events remembered while their fan-out fails (the lifecycle backlog's default size). */
 const LOGGED_NOT_FANNED_OUT_MAX = 10_000;
 
 /** CloudEvents identify an event by source and id together. */
@@ -160,8 +160,8 @@ export class EventBus {
   private readonly log: GroupCommit<{ event: StoredCloudEvent; dedup: boolean }, LoggedEvent>;
   private readonly outbox: GroupCommit<Envelope, void>;
   /**
-   * Internal events logged whose fan-out failed, by source and id: published again (the lifecycle
-   * event backlog does), they are fanned out without a second copy in the log.
+   * Events logged here whose fan-out failed, by source and id: published again (the lifecycle
+   * event backlog does; a producer retries), they are fanned out without a second copy in the log.
    */
   private readonly loggedNotFannedOut = new Map<string, LoggedEvent>();
 
@@ -214,12 +214,20 @@ export class EventBus {
       const logged = await this.logOnce(traced as StoredCloudEvent[], trusted);
       const fresh = logged.filter((l) => !l.duplicate);
       const deliveries = await this.fanOut(fresh).catch(async (error) => {
-        // Logged but not delivered: let the producer's retry through the dedup window.
-        if (!trusted) await this.options.store.forgetEvents(fresh.map((l) => l.event)).catch(() => {});
-        else for (const l of fresh) this.rememberNotFannedOut(l);
+        // Logged but not delivered. A producer's retry must be let through the dedup window: the
+        // marks are released. Published again here (the lifecycle backlog does it for internal
+        // events, and a producer's retry when the marks could not be released), the events are
+        // taken from memory and fanned out, not logged twice or taken for duplicates.
+        const forgotten = trusted
+          ? false
+          : await this.options.store.forgetEvents(fresh.map((l) => l.event)).then(
+              () => true,
+              () => false,
+            );
+        if (!forgotten) for (const l of fresh) this.rememberNotFannedOut(l);
         throw error;
       });
-      if (trusted) for (const l of fresh) this.loggedNotFannedOut.delete(identity(l.event));
+      for (const l of fresh) this.loggedNotFannedOut.delete(identity(l.event));
       for (const l of fresh) this.options.metrics.inc('eventsPublished', { type: l.event.type });
       return {
         events: logged.map((l) =>
@@ -233,15 +241,17 @@ export class EventBus {
   }
 
   /**
-   * Appends events to the log, in order. Internal (trusted) events have fresh random ids, so they
-   * need no dedup; one logged before whose fan-out failed is taken from memory, not appended again.
+   * Appends events to the log, in order; an event logged here before whose fan-out failed is taken
+   * from memory instead, not appended again. Internal (trusted) events have fresh random ids: they
+   * need no dedup.
    */
   private async logOnce(events: StoredCloudEvent[], trusted: boolean): Promise<LoggedEvent[]> {
-    const known = trusted ? events.map((e) => this.loggedNotFannedOut.get(identity(e))) : [];
-    const unlogged = trusted ? events.filter((_, i) => !known[i]) : events;
+    const known =
+      this.loggedNotFannedOut.size > 0 ? events.map((e) => this.loggedNotFannedOut.get(identity(e))) : [];
+    const unlogged = known.length > 0 ? events.filter((_, i) => !known[i]) : events;
     const appended =
       unlogged.length > 0 ? await this.log.submit(unlogged.map((event) => ({ event, dedup: !trusted }))) : [];
-    if (!trusted) return appended;
+    if (known.length === 0) return appended;
     let next = 0;
     return known.map((k) => k ?? appended[next++]!);
   }

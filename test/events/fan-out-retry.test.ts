@@ -1,8 +1,8 @@
 /**
- * An internal event the bus logged but could not fan out (the queue did not answer) is published
- * again by the lifecycle backlog: it must reach its subscriber without a second copy in the event
- * log, which replays and the events API read. Real bus on a real Redis store; what is injected is
- * the queue's outage.
+ * An event the bus logged but could not fan out (the queue was down) and that is published again
+ * (internal events by the lifecycle backlog, others by their producer) must reach its subscribers,
+ * without a second copy in the event log that replays and the events API read. Real bus on a real
+ * Redis store; what is injected is the outage.
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,10 +28,21 @@ class FlakyQueue extends InProcessTransport {
   }
 }
 
+/** A Redis store that, while `down`, cannot release dedup marks (Redis went away after the append). */
+function markKeeping(store: RedisStore): RedisStore & { down: boolean } {
+  const keeping = Object.assign(store, { down: false });
+  const forget = store.forgetEvents;
+  keeping.forgetEvents = async (events) => {
+    if (keeping.down) throw new Error('Connection is closed.');
+    return forget(events);
+  };
+  return keeping;
+}
+
 describe('EventBus: fan-out after a logged event', () => {
   let redis: Redis;
   let prefix: string;
-  let store: RedisStore;
+  let store: RedisStore & { down: boolean };
   let queue: FlakyQueue;
   let bus: EventBus;
   let received: string[];
@@ -39,7 +50,7 @@ describe('EventBus: fan-out after a logged event', () => {
   beforeEach(async () => {
     redis = new Redis(REDIS_URL);
     prefix = newPrefix();
-    store = new RedisStore(fromIoredis(redis, { closeClient: false }), { prefix });
+    store = markKeeping(new RedisStore(fromIoredis(redis, { closeClient: false }), { prefix }));
     queue = new FlakyQueue();
     received = [];
     bus = new EventBus({
@@ -77,5 +88,27 @@ describe('EventBus: fan-out after a logged event', () => {
     // Fanned out: a later publish of the same ids is a new internal publish again (logged anew).
     await bus.publish([event('e1')], { trusted: true });
     expect((await store.readEvents({ limit: 10 })).map((l) => l.event.id)).toEqual(['e1', 'e2', 'e3', 'e1']);
+  });
+
+  it("delivers a producer's retry when the dedup mark of its first, undelivered try stayed", async () => {
+    queue.down = true;
+    store.down = true;
+    await expect(bus.publish([event('x1')])).rejects.toThrow(/OOM/);
+    queue.down = false;
+    store.down = false;
+    const retry = await bus.publish([event('x1')]);
+    expect(retry.events).toEqual([{ id: 'x1', seq: expect.stringMatching(/^\d+-\d+$/) }]);
+    await waitFor(() => received.length === 1, 'the delivery');
+    expect((await store.readEvents({ limit: 10 })).map((l) => l.event.id)).toEqual(['x1']);
+    // Delivered: the mark still holds, a further retry is a duplicate.
+    expect((await bus.publish([event('x1')])).events).toEqual([{ id: 'x1', seq: '', duplicate: true }]);
+  });
+
+  it("lets a producer's retry through when the first try's dedup mark was released", async () => {
+    queue.down = true;
+    await expect(bus.publish([event('y1')])).rejects.toThrow(/OOM/);
+    queue.down = false;
+    expect((await bus.publish([event('y1')])).events[0]).not.toHaveProperty('duplicate');
+    await waitFor(() => received.length === 1, 'the delivery');
   });
 });
