@@ -14,7 +14,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUN_TRANSITIONS, TASK_TRANSITIONS, TERMINAL_RUN_STATES } from '../src/store/model.js';
+import {
+  RUN_END_ANNOUNCES,
+  RUN_END_GRACE_MS,
+  RUN_END_MARKER,
+  RUN_TRANSITIONS,
+  TASK_TRANSITIONS,
+  TERMINAL_RUN_STATES,
+} from '../src/store/model.js';
 
 export const LUA_SCRIPT_VERSION = 'v1';
 const INCLUDE = /^---\s*@include\s+"([^"]+)"\s*$/;
@@ -49,6 +56,9 @@ export function modelInclude(): string {
     `local TASK_TRANSITIONS = '${pairs(TASK_TRANSITIONS)}'`,
     `local RUN_TRANSITIONS = '${pairs(RUN_TRANSITIONS)}'`,
     `local TERMINAL_RUN_STATES = '|${TERMINAL_RUN_STATES.join('|')}|'`,
+    `local RUN_END_MARKER = '${RUN_END_MARKER}'`,
+    `local RUN_END_GRACE_MS = ${RUN_END_GRACE_MS}`,
+    `local RUN_END_ANNOUNCES = ${RUN_END_ANNOUNCES}`,
     'local function canMoveTask(from, to)',
     "  return from ~= nil and string.find(TASK_TRANSITIONS, '|' .. from .. '>' .. to .. '|', 1, true) ~= nil",
     'end',

@@ -10,11 +10,11 @@ import type {
   TaskQueuedEvent,
   TaskStartedEvent,
 } from '../orchestration/index.js';
-import type { BusStore, RunMeta } from '../store/index.js';
+import type { BusStore, RunMeta, RunStore } from '../store/index.js';
 
 export interface TaskEventPublisherOptions {
   bus: EventBus;
-  store: BusStore;
+  store: BusStore & Pick<RunStore, 'runAnnounced'>;
   metrics: Metrics;
   logger: Logger;
   clock: () => number;
@@ -99,7 +99,7 @@ export class TaskEventPublisher implements LifecycleListener {
     if (e.durationMs !== undefined) metrics.observe('taskDuration', e.durationMs / 1000, labels);
     metrics.inc('taskOutcomes', { ...labels, outcome: e.willRetry ? 'retried' : 'failed' });
     if (e.willRetry) metrics.inc('taskRetries', labels);
-    const events: Promise<void>[] = [
+    const events: Promise<unknown>[] = [
       this.publish(e.meta, e.runId, 'orchestration.task.failed', {
         task_id: taskId(e),
         run_id: e.runId,
@@ -146,37 +146,66 @@ export class TaskEventPublisher implements LifecycleListener {
     await Promise.all(events);
   }
 
+  /**
+   * A run's end: its event has a stable id (`<runId>:<status>`), because the sweeper publishes it
+   * again when this process is not heard to have published it (it may have stopped in between);
+   * once it is out, the store is told so.
+   */
   async runChanged(e: RunEndedEvent): Promise<void> {
     if (e.status === 'running' || e.status === 'compensating') return;
-    const publishedAt = Number(e.meta.trigger_published_at);
-    if (Number.isFinite(publishedAt)) {
-      this.options.metrics.observe('endToEndLatency', Math.max(0, e.endedAt - publishedAt) / 1000);
+    const { metrics, store, logger } = this.options;
+    // Counted once, by the process that ended the run.
+    if (!e.recovered) {
+      const publishedAt = Number(e.meta.trigger_published_at);
+      if (Number.isFinite(publishedAt)) {
+        metrics.observe('endToEndLatency', Math.max(0, e.endedAt - publishedAt) / 1000);
+      }
+      metrics.inc('runs', { workflow: e.workflow, status: e.status });
     }
-    this.options.metrics.inc('runs', { workflow: e.workflow, status: e.status });
-    await this.publish(e.meta, e.runId, `orchestration.workflow.${e.status}`, {
-      run_id: e.runId,
-      workflow: e.workflow,
-      status: e.status,
-      duration_ms: e.durationMs,
-      ...(e.results ? { results: e.results } : {}),
-      ...(e.error ? { error: e.error } : {}),
-      ...(e.failedTask ? { failed_task: e.failedTask } : {}),
-      trigger_event_id: triggerEventId(e),
+    const type = `orchestration.workflow.${e.status}`;
+    const id = `${e.runId}:${e.status}`;
+    const published = await this.publish(
+      e.meta,
+      e.runId,
+      type,
+      {
+        run_id: e.runId,
+        workflow: e.workflow,
+        status: e.status,
+        duration_ms: e.durationMs,
+        ...(e.results ? { results: e.results } : {}),
+        ...(e.error ? { error: e.error } : {}),
+        ...(e.failedTask ? { failed_task: e.failedTask } : {}),
+        trigger_event_id: triggerEventId(e),
+      },
+      id,
+    );
+    // Kept in the backlog, it is not out yet: the sweeper announces it again if this process stops.
+    if (!published) return;
+    await store.runAnnounced(e.runId).catch((error: unknown) => {
+      // Announced again by the sweeper after the grace period: a consumer sees the same event id twice.
+      logger.warn('run end published but not recorded as announced', {
+        runId: e.runId,
+        error: String(error),
+      });
     });
   }
 
+  /** @returns whether the bus took the event (false: kept in the backlog to publish later). */
   private async publish(
     meta: RunMeta,
     runId: string,
     type: string,
     data: Record<string, unknown>,
-  ): Promise<void> {
+    id?: string,
+  ): Promise<boolean> {
     // Undefined attributes are dropped by createEvent: no conditional spreads on this path (three
     // events per task).
     const event = createEvent(
       {
         type,
         source: this.source,
+        id,
         subject: runId,
         data,
         correlationid: meta.correlationid || undefined,
@@ -189,12 +218,19 @@ export class TaskEventPublisher implements LifecycleListener {
     const { backlog } = this.options;
     // Behind events already kept: they reach subscribers in order, and a store that is down is
     // not tried (and resent to) once per event.
-    if (backlog && backlog.size > 0) return backlog.add(event);
+    if (backlog && backlog.size > 0) {
+      backlog.add(event);
+      return false;
+    }
     try {
       await this.options.bus.publish(event, { trusted: true });
+      return true;
     } catch (error) {
       const unanswered = EventBacklog.keeps(error);
-      if (backlog && unanswered) return backlog.add(event, error);
+      if (backlog && unanswered) {
+        backlog.add(event, error);
+        return false;
+      }
       this.options.logger.error('lifecycle event not published', { type, runId, error: String(error) });
       this.options.metrics.inc('eventsLost', { reason: unanswered ? 'unreachable' : 'refused' });
       throw error;

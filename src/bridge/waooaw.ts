@@ -73,7 +73,12 @@ export interface WaooawOptions {
   orchestrator?: Partial<
     Pick<
       OrchestratorOptions,
-      'defaultTimeoutMs' | 'leaseGraceMs' | 'queuedTimeoutMs' | 'detachLifecycleEvents' | 'runRetentionMs'
+      | 'defaultTimeoutMs'
+      | 'leaseGraceMs'
+      | 'queuedTimeoutMs'
+      | 'detachLifecycleEvents'
+      | 'runRetentionMs'
+      | 'runEndGraceMs'
     >
   >;
 }

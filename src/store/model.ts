@@ -68,6 +68,17 @@ export const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = 
 
 export const TERMINAL_RUN_STATES: readonly RunState[] = ['completed', 'failed', 'compensated', 'cancelled'];
 
+/**
+ * A run's end is owed to the bus until its end event is published: the state change that ends a
+ * run also puts `<runId>|#end` in the deadline index, due after RUN_END_GRACE_MS, and the publisher
+ * removes it once the event is out. One still there when due (the process ended before publishing)
+ * is announced by the sweeper, again every grace period while it stays, at most RUN_END_ANNOUNCES times.
+ * (`#` cannot begin a task name.)
+ */
+export const RUN_END_MARKER = '#end';
+export const RUN_END_GRACE_MS = 30_000;
+export const RUN_END_ANNOUNCES = 10;
+
 export function canTransitionTask(from: TaskState, to: TaskState): boolean {
   return TASK_TRANSITIONS[from].includes(to);
 }

@@ -53,6 +53,11 @@ export interface CreateRunInput {
    */
   retentionMs?: number;
   /**
+   * How long the process that ends the run has to report its end event published (`runAnnounced`)
+   * before the sweeper returns it as unannounced. Default RUN_END_GRACE_MS (30 s).
+   */
+  endGraceMs?: number;
+  /**
    * Unique per call. Sent again with the same token (its reply was lost), the call answers
    * `created: true` again, with the tasks still waiting for their first attempt.
    */
@@ -221,6 +226,19 @@ export interface ExpireResult {
   expired: ExpiredAttempt[];
   /** Everything that must now be enqueued (retries and compensation steps from `expired`). */
   ready: ReadyTask[];
+  /**
+   * Runs whose end is still owed to the bus past the grace period (the process that ended them
+   * stopped before publishing it): announce them, then `runAnnounced`. Absent from stores of
+   * earlier releases.
+   */
+  unannounced?: UnannouncedRun[];
+}
+
+/** A run's end the sweeper found unannounced, with the outcome as it was when the run ended. */
+export interface UnannouncedRun {
+  runId: string;
+  endedAt: number;
+  run: RunOutcome;
 }
 
 export interface CancelInput {
@@ -288,6 +306,8 @@ export interface RunStore {
    */
   cancelRun(input: CancelInput): Promise<CancelResult>;
   getRun(runId: string): Promise<RunView | undefined>;
+  /** The run's end event is published: the sweeper stops announcing it (idempotent). */
+  runAnnounced(runId: string): Promise<void>;
   queueStats(): Promise<QueueStats>;
 }
 

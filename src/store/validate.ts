@@ -14,6 +14,7 @@ export function validateCreateRun(input: CreateRunInput): void {
   if (input.tasks.length === 0) fail('a run needs at least one task');
   if (!(input.queuedTimeoutMs > 0)) fail('queuedTimeoutMs must be > 0');
   if (input.retentionMs !== undefined && !(input.retentionMs >= 0)) fail('retentionMs must be >= 0');
+  if (input.endGraceMs !== undefined && !(input.endGraceMs > 0)) fail('endGraceMs must be > 0');
   const names = new Set<string>();
   for (const task of input.tasks) {
     if (!task.name) fail('task name must not be empty');

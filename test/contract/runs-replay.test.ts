@@ -187,6 +187,7 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
       requeued: [],
       expired: [],
       ready: [],
+      unannounced: [],
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIORITIES } from '../../src/store/model.js';
+import { PRIORITIES, RUN_END_ANNOUNCES, RUN_END_GRACE_MS } from '../../src/store/model.js';
 import type { QueueStats, Store } from '../../src/store/types.js';
 import { backends } from './backends.js';
 import { LEASE, lease, QUEUED_TIMEOUT, runId, runInput, runTask, T0, task } from './fixtures.js';
@@ -33,7 +33,12 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
   it('re-enqueues queued tasks whose invocation was lost, with the same attempt', async () => {
     const id = runId();
     await ctx.store.createRun(runInput(id, [task('a'), task('b', [], { priority: 'HIGH' })]));
-    expect(await sweep(ctx.store, T0 + QUEUED_TIMEOUT - 1)).toEqual({ requeued: [], expired: [], ready: [] });
+    expect(await sweep(ctx.store, T0 + QUEUED_TIMEOUT - 1)).toEqual({
+      requeued: [],
+      expired: [],
+      ready: [],
+      unannounced: [],
+    });
     const first = await sweep(ctx.store, T0 + QUEUED_TIMEOUT, 1);
     expect(first.requeued).toHaveLength(1);
     const second = await sweep(ctx.store, T0 + QUEUED_TIMEOUT);
@@ -43,8 +48,73 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
       { runId: id, task: 'b', attempt: 1, phase: 'execute', priority: 'HIGH' },
     ]);
     expect(second.ready).toEqual(second.requeued);
-    expect(await sweep(ctx.store, T0 + QUEUED_TIMEOUT + 1)).toEqual({ requeued: [], expired: [], ready: [] });
+    expect(await sweep(ctx.store, T0 + QUEUED_TIMEOUT + 1)).toEqual({
+      requeued: [],
+      expired: [],
+      ready: [],
+      unannounced: [],
+    });
     expect((await lease(ctx.store, id, 'a', 1, 'execute', T0 + QUEUED_TIMEOUT + 2)).ok).toBe(true);
+  });
+
+  it("owes a run's end to the bus until it is announced, then stops", async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a')], { input: { n: 1 }, meta: { correlationid: 'c-1' } }));
+    // Completed at T0 + 101.
+    const done = await runTask(ctx.store, id, 'a', 1, { v: 1 }, T0 + 100);
+    expect(done.run?.status).toBe('completed');
+    // Within the grace period the publisher has it.
+    expect((await sweep(ctx.store, T0 + 101 + RUN_END_GRACE_MS - 1)).unannounced).toEqual([]);
+    // Past it, the sweeper has it, with the outcome as it was at the end (duration to the end).
+    const late = T0 + 101 + RUN_END_GRACE_MS;
+    const owed = await sweep(ctx.store, late);
+    expect(owed.unannounced).toEqual([{ runId: id, endedAt: T0 + 101, run: done.run }]);
+    expect(owed.unannounced?.[0]?.run.durationMs).toBe(101);
+    // Not again until another grace period passed (the announcement may not get out either).
+    expect((await sweep(ctx.store, late + 1)).unannounced).toEqual([]);
+    expect((await sweep(ctx.store, late + RUN_END_GRACE_MS)).unannounced?.map((u) => u.runId)).toEqual([id]);
+    await ctx.store.runAnnounced(id);
+    await ctx.store.runAnnounced(id);
+    expect((await sweep(ctx.store, late + 10 * RUN_END_GRACE_MS)).unannounced).toEqual([]);
+  });
+
+  it("announces a run's end after the run's own grace period", async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a')], { endGraceMs: 500 }));
+    await runTask(ctx.store, id, 'a');
+    expect((await sweep(ctx.store, T0 + 500)).unannounced).toEqual([]);
+    expect((await sweep(ctx.store, T0 + 501)).unannounced?.map((u) => u.runId)).toEqual([id]);
+    expect((await sweep(ctx.store, T0 + 1000)).unannounced).toEqual([]);
+    expect((await sweep(ctx.store, T0 + 1001)).unannounced?.map((u) => u.runId)).toEqual([id]);
+  });
+
+  it("gives up announcing a run's end after a bounded number of tries", async () => {
+    const id = runId();
+    await ctx.store.createRun(runInput(id, [task('a')]));
+    await runTask(ctx.store, id, 'a');
+    const announced: number[] = [];
+    for (let i = 1; i <= RUN_END_ANNOUNCES + 2; i++) {
+      // Completed at T0 + 1.
+      announced.push((await sweep(ctx.store, T0 + 1 + i * RUN_END_GRACE_MS)).unannounced?.length ?? 0);
+    }
+    expect(announced).toEqual([...Array(RUN_END_ANNOUNCES).fill(1), 0, 0]);
+  });
+
+  it('owes the end of a cancelled run, and of a run that ended in the sweeper, too', async () => {
+    const cancelled = runId();
+    await ctx.store.createRun(runInput(cancelled, [task('a')]));
+    expect((await ctx.store.cancelRun({ runId: cancelled, now: T0 + 5, reason: 'stop' })).ok).toBe(true);
+    const expired = runId();
+    await ctx.store.createRun(runInput(expired, [task('b', [], { maxAttempts: 1 })]));
+    await lease(ctx.store, expired, 'b');
+    expect((await sweep(ctx.store, T0 + LEASE + 1)).expired[0]?.run?.status).toBe('failed');
+    const owed = await sweep(ctx.store, T0 + LEASE + 1 + RUN_END_GRACE_MS);
+    const byRun = Object.fromEntries((owed.unannounced ?? []).map((u) => [u.runId, u]));
+    expect(byRun[cancelled]).toMatchObject({ endedAt: T0 + 5, run: { status: 'cancelled', error: 'stop' } });
+    expect(byRun[expired]).toMatchObject({
+      endedAt: T0 + LEASE + 1,
+      run: { status: 'failed', error: 'lease expired', failedTask: 'b' },
+    });
   });
 
   it('an expired lease with no attempts left is a final failure', async () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvent } from '../../src/index.js';
+import { type CloudEvent, createEvent, createWaooaw } from '../../src/index.js';
 import { EventRecorder } from '../support/event-recorder.js';
 import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -16,7 +16,7 @@ interface Worker {
   lines: string[];
 }
 
-function spawnWorker(ns: string, mode: 'hang' | 'work'): Promise<Worker> {
+function spawnWorker(ns: string, mode: 'hang' | 'work' | 'die-at-end'): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     env: { ...process.env, NS: ns, MODE: mode, REDIS_URL },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -27,6 +27,18 @@ function spawnWorker(ns: string, mode: 'hang' | 'work'): Promise<Worker> {
     child,
     lines,
   }));
+}
+
+/** Publishes from the test process, through an app that is never started: it runs nothing. */
+async function publishOnly(ns: string, events: CloudEvent[]) {
+  const parts = redis.parts(ns);
+  const publisher = createWaooaw({
+    store: parts.store,
+    transport: parts.transport,
+    workflows: sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
+  });
+  await publisher.publish(events);
+  return parts;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -55,16 +67,9 @@ describe('real worker processes on Redis', () => {
     ns = newPrefix();
     const [w1, w2] = await Promise.all([spawnWorker(ns, 'work'), spawnWorker(ns, 'work')]);
     children.push(w1.child, w2.child);
-    // The test process only publishes: its app is never started, so it runs nothing.
-    const parts = redis.parts(ns);
-    const { createWaooaw } = await import('../../src/index.js');
-    const publisher = createWaooaw({
-      store: parts.store,
-      transport: parts.transport,
-      workflows: sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
-    });
     const runs = 60;
-    await publisher.publish(
+    const parts = await publishOnly(
+      ns,
       Array.from({ length: runs }, () => createEvent({ type: 'test.shared', source: '/test' })),
     );
     await waitFor(
@@ -87,14 +92,7 @@ describe('real worker processes on Redis', () => {
     const doomed = await spawnWorker(ns, 'hang');
     children.push(doomed.child);
     const recorder = new EventRecorder();
-    const parts = redis.parts(ns);
-    const { createWaooaw } = await import('../../src/index.js');
-    const publisher = createWaooaw({
-      store: parts.store,
-      transport: parts.transport,
-      workflows: sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
-    });
-    await publisher.publish(createEvent({ type: 'test.crashy', source: '/test' }));
+    const parts = await publishOnly(ns, [createEvent({ type: 'test.crashy', source: '/test' })]);
     const started = await waitFor(
       () => doomed.lines.find((l) => l.startsWith('STARTED')),
       'the task to start',
@@ -148,5 +146,48 @@ describe('real worker processes on Redis', () => {
     ]);
     await waitFor(() => recorder.ofType('orchestration.workflow.completed')[0], 'workflow.completed');
     expect(recorder.data('orchestration.task.completed').map((c) => c.name)).toEqual(['slow', 'after']);
+  });
+
+  it('a process killed after a run ended, before publishing its end: the sweeper of another publishes it', async () => {
+    ns = newPrefix();
+    const doomed = await spawnWorker(ns, 'die-at-end');
+    children.push(doomed.child);
+    const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
+    await exited(doomed.child);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const runId = doomed.lines.find((l) => l.startsWith('DYING'))!.split(' ')[1]!;
+    // The run ended in Redis; its end event never reached the log.
+    expect((await parts.store.getRun(runId))?.status).toBe('completed');
+    const ends = async () =>
+      (await parts.store.readEvents({ limit: 1_000, types: ['orchestration.workflow.completed'] })).length;
+    expect(await ends()).toBe(0);
+    await parts.close();
+
+    const recorder = new EventRecorder();
+    handle = await startApp(
+      redis,
+      ns,
+      sharedWorkflows({ mode: 'work', record: async () => {}, announce: () => {} }),
+      [recorder.consumer('orchestration.workflow.*')],
+    );
+    const sweeper = setInterval(() => void handle?.app.sweep(), 50);
+    try {
+      const end = await waitFor(
+        () => recorder.ofType('orchestration.workflow.completed')[0],
+        'the run end',
+        10_000,
+      );
+      expect(end).toMatchObject({ id: `${runId}:completed`, subject: runId });
+      expect(end.data).toMatchObject({ run_id: runId, status: 'completed', results: { a: 1, b: 2, c: 3 } });
+      // Announced: later sweeps, past the grace period again, publish it no more.
+      await new Promise((r) => setTimeout(r, 800));
+    } finally {
+      clearInterval(sweeper);
+    }
+    expect(recorder.ofType('orchestration.workflow.completed')).toHaveLength(1);
+    expect(
+      (await handle.parts.store.readEvents({ limit: 1_000, types: ['orchestration.workflow.completed'] }))
+        .length,
+    ).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import { silentLogger } from '../../observability/logger.js';
-import type { RunStore } from '../../store/index.js';
+import { RUN_END_GRACE_MS, type RunStore } from '../../store/index.js';
 import type { Transport } from '../../transport/index.js';
 import type { LifecycleListener } from './lifecycle.js';
 import type { WorkflowRegistry } from './registry.js';
@@ -35,6 +35,11 @@ export interface OrchestratorOptions {
   detachLifecycleEvents?: boolean;
   /** How long an ended run stays readable (`GET /runs/:id`) before it is deleted. Default 7 days. */
   runRetentionMs?: number;
+  /**
+   * How long a run's end event may take to be published by the process that ended the run before
+   * the sweeper publishes it (that process may have stopped first). Default 30 s.
+   */
+  runEndGraceMs?: number;
 }
 
 export type OrchestratorConfig = Required<Omit<OrchestratorOptions, 'listener'>> & {
@@ -52,6 +57,7 @@ export function resolveOptions(options: OrchestratorOptions): OrchestratorConfig
     queuedTimeoutMs: 5 * 60_000,
     detachLifecycleEvents: false,
     runRetentionMs: 7 * 24 * 60 * 60_000,
+    runEndGraceMs: RUN_END_GRACE_MS,
     ...stripUndefined(options),
   };
 }

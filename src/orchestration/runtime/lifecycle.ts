@@ -50,6 +50,12 @@ export interface TasksSkippedEvent {
 export interface RunEndedEvent extends RunOutcome {
   runId: string;
   endedAt: number;
+  /**
+   * Announced by the sweeper: the run ended a while ago and its end was never reported as
+   * published (the process that ended it may have stopped first). It may have been published all
+   * the same: its event keeps the same id, so a consumer can tell.
+   */
+  recovered?: true;
 }
 
 /**

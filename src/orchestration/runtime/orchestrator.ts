@@ -85,6 +85,7 @@ export class Orchestrator {
       now,
       queuedTimeoutMs: this.config.queuedTimeoutMs,
       retentionMs: this.config.runRetentionMs,
+      endGraceMs: this.config.runEndGraceMs,
       token: callToken(this.config.workerId),
     };
     const created = await withResends(() => store.createRun(creation));
@@ -176,8 +177,13 @@ export class Orchestrator {
         logger.error('sweep could not enqueue what it released', { runId, error: String(error) });
       }
     }
+    // Run ends still owed to the bus: the publisher reports each one published (runAnnounced).
+    const unannounced = swept.unannounced ?? [];
+    for (const u of unannounced) {
+      calls.emit('runChanged', { ...u.run, runId: u.runId, endedAt: u.endedAt, recovered: true });
+    }
     await calls.settle();
-    return swept.requeued.length + swept.expired.length;
+    return swept.requeued.length + swept.expired.length + unannounced.length;
   }
 
   /** Cancels a run: nothing new starts, and attempts running in this process are aborted. */

@@ -7,6 +7,7 @@
 -- ARGV[8] retention ms once the run ends (0 = keep)
 -- ARGV[9] token of this call ('' = none): sent again (its reply was lost), it answers as the first
 --         time, with the tasks still waiting for their first attempt (the roots, or what they released)
+-- ARGV[10] grace ms before the sweeper announces the run's end ('' = RUN_END_GRACE_MS)
 --
 -- Returns JSON CreateRunResult: { created, ready: ReadyTask[], status }.
 -- An existing run is left untouched: { created: false, ready: [], status }.
@@ -40,7 +41,7 @@ end
 redis.call('HSET', ctx.meta,
   'workflow', ARGV[2], 'input', ARGV[3], 'meta', ARGV[4], 'createdAt', ARGV[5], 'status', 'running',
   'qto', ARGV[6], 'ret', ARGV[8] or '0', 'order', jsonStrings(names), 'total', #names,
-  'running', 0, 'completed', 0, 'ctoken', token)
+  'running', 0, 'completed', 0, 'ctoken', token, 'eg', ARGV[10] or '')
 
 -- Every task's fields in one HSET, and the pending count in one HINCRBY.
 local fields = {}

@@ -1,5 +1,5 @@
 import type { Phase, Priority, RunState, TaskState } from '../model.js';
-import { assertRunTransition, assertTaskTransition, PRIORITIES } from '../model.js';
+import { assertRunTransition, assertTaskTransition, PRIORITIES, RUN_END_MARKER } from '../model.js';
 import type { QueueStats, ReadyTask, RunMeta, TaskSpec } from '../types.js';
 
 /** One task as the memory store keeps it: the twin of the `<task>:<field>` hash fields on Redis. */
@@ -35,6 +35,8 @@ export interface RunRecord {
   queuedTimeoutMs: number;
   /** Kept this long after it ends (0: forever). */
   retentionMs: number;
+  /** How long its end may wait to be announced before the sweeper announces it. */
+  endGraceMs: number;
   /** Task names by topoIndex. */
   order: string[];
   tasks: Map<string, TaskRecord>;
@@ -49,6 +51,8 @@ export interface RunRecord {
   /** Token of the call that created it, and of the call that last changed its status (replay.ts). */
   createToken?: string;
   changedBy?: string;
+  /** Times the sweeper announced its end (model.ts: RUN_END_ANNOUNCES). */
+  announces?: number;
 }
 
 const COUNTED: readonly TaskState[] = ['pending', 'queued', 'running', 'completed', 'failed'];
@@ -162,6 +166,8 @@ export class RunContext {
     this.run.changedBy = this.token;
     if (to !== 'compensating') {
       this.run.endedAt = this.now;
+      // Owed to the bus until the publisher removes it (model.ts: RUN_END_MARKER).
+      this.setDeadline(RUN_END_MARKER, this.now + this.run.endGraceMs);
       if (this.run.retentionMs > 0) {
         expireAt(this.state, this.run.runId, this.now + this.run.retentionMs);
       }

@@ -1,4 +1,10 @@
-import { type TaskState, TERMINAL_RUN_STATES } from '../model.js';
+import {
+  RUN_END_ANNOUNCES,
+  RUN_END_GRACE_MS,
+  RUN_END_MARKER,
+  type TaskState,
+  TERMINAL_RUN_STATES,
+} from '../model.js';
 import type {
   CancelInput,
   CancelResult,
@@ -74,6 +80,7 @@ export class MemoryRunStore implements RunStore {
       status: 'running',
       queuedTimeoutMs: input.queuedTimeoutMs,
       retentionMs: input.retentionMs ?? 0,
+      endGraceMs: input.endGraceMs ?? RUN_END_GRACE_MS,
       order: specs.map((s) => s.name),
       tasks: new Map(),
       failing: false,
@@ -249,7 +256,7 @@ export class MemoryRunStore implements RunStore {
 
   private sweep(input: ExpireInput): { result: ExpireResult; due: number } {
     purgeExpiredRuns(this.state, input.now);
-    const result: ExpireResult = { requeued: [], expired: [], ready: [] };
+    const result: Required<ExpireResult> = { requeued: [], expired: [], ready: [], unannounced: [] };
     const due = [...this.state.deadlines.entries()]
       .filter(([, d]) => d.at <= input.now)
       .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : 1))
@@ -257,6 +264,16 @@ export class MemoryRunStore implements RunStore {
     for (const [key, { runId, task: name }] of due) {
       this.state.deadlines.delete(key);
       const run = this.state.runs.get(runId);
+      if (name === RUN_END_MARKER) {
+        if (run?.endedAt === undefined || !TERMINAL_RUN_STATES.includes(run.status)) continue;
+        run.announces = (run.announces ?? 0) + 1;
+        if (run.announces > RUN_END_ANNOUNCES) continue;
+        this.state.deadlines.set(key, { at: input.now + run.endGraceMs, runId, task: name });
+        // The outcome as it was when the run ended (its duration runs to endedAt, not to now).
+        const ended = new RunContext(this.state, run, run.endedAt, run.queuedTimeoutMs);
+        result.unannounced.push({ runId, endedAt: run.endedAt, run: outcome(ended, run.status) });
+        continue;
+      }
       const task = run?.tasks.get(name);
       if (!run || !task) continue;
       const ctx = new RunContext(this.state, run, input.now, input.queuedTimeoutMs);
@@ -322,6 +339,10 @@ export class MemoryRunStore implements RunStore {
     if (input.reason !== undefined) run.error = input.reason;
     ctx.moveRun('cancelled');
     return { ok: true, cancelled, run: outcome(ctx, 'cancelled') };
+  }
+
+  async runAnnounced(runId: string): Promise<void> {
+    this.state.deadlines.delete(`${runId}|${RUN_END_MARKER}`);
   }
 
   async getRun(runId: string): Promise<RunView | undefined> {

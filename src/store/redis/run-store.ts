@@ -1,7 +1,7 @@
 import type { StoreKeys } from '../keys.js';
 import { scripts } from '../lua/generated/index.js';
 import type { LuaScript } from '../lua/script.js';
-import { PRIORITIES, type Priority } from '../model.js';
+import { PRIORITIES, type Priority, RUN_END_MARKER } from '../model.js';
 import type {
   CancelInput,
   CancelResult,
@@ -59,6 +59,7 @@ export class RedisRunStore implements RunStore {
       JSON.stringify(specs),
       input.retentionMs ?? 0,
       input.token ?? '',
+      input.endGraceMs ?? '',
     ]);
   }
 
@@ -105,7 +106,7 @@ export class RedisRunStore implements RunStore {
    * each time, so a shard with more than `limit` entries due does not starve the others.
    */
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
-    const total: ExpireResult = { requeued: [], expired: [], ready: [] };
+    const total: Required<ExpireResult> = { requeued: [], expired: [], ready: [], unannounced: [] };
     let handled = 0;
     const shards = this.keys.allShards();
     const from = this.sweepFrom++ % shards.length;
@@ -123,10 +124,12 @@ export class RedisRunStore implements RunStore {
         ],
       );
       const part = decodeReply<ExpireResult>(reply, scripts.expireLeases.name);
-      handled += part.requeued.length + part.expired.length;
+      const unannounced = part.unannounced ?? [];
+      handled += part.requeued.length + part.expired.length + unannounced.length;
       total.requeued.push(...part.requeued);
       total.expired.push(...part.expired);
       total.ready.push(...part.ready);
+      total.unannounced.push(...unannounced);
     }
     return total;
   }
@@ -143,6 +146,10 @@ export class RedisRunStore implements RunStore {
       [runId],
     );
     return decodeReply<RunView | null>(reply, scripts.getRun.name) ?? undefined;
+  }
+
+  async runAnnounced(runId: string): Promise<void> {
+    await this.client.pipeline([['ZREM', this.keys.run(runId).deadlines, `${runId}|${RUN_END_MARKER}`]]);
   }
 
   /** One pipelined HMGET per shard, summed. */

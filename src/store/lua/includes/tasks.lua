@@ -70,6 +70,11 @@ local function moveTask(ctx, name, to, ...)
   if to == 'completed' then redis.call('HINCRBY', ctx.meta, 'completed', 1) end
 end
 
+-- How long the publisher has to announce the run's end before the sweeper does (set at creation).
+local function runEndGrace(ctx)
+  return tonumber(redis.call('HGET', ctx.meta, 'eg') or '') or RUN_END_GRACE_MS
+end
+
 local function moveRun(ctx, to)
   local from = redis.call('HGET', ctx.meta, 'status')
   if not canMoveRun(from, to) then
@@ -80,6 +85,8 @@ local function moveRun(ctx, to)
     redis.call('HSET', ctx.meta, 'status', to, 'by', ctx.token or '')
   else
     redis.call('HSET', ctx.meta, 'status', to, 'endedAt', ctx.now, 'by', ctx.token or '')
+    -- Owed to the bus until the publisher removes it (model.ts: RUN_END_MARKER).
+    redis.call('ZADD', ctx.deadlines, ctx.now + runEndGrace(ctx), ctx.id .. '|' .. RUN_END_MARKER)
   end
 end
 
