@@ -9,6 +9,7 @@ import { injectContext, inSpan } from '../observability/tracing.js';
 import {
   type BusStore,
   type DlqEntry,
+  GroupCommit,
   type LoggedEvent,
   type StoredCloudEvent,
   type SubscriptionRecord,
@@ -24,7 +25,6 @@ import type {
 } from '../transport/index.js';
 import { handleDelivery } from './delivery.js';
 import type { CloudEvent } from './envelope.js';
-import { GroupCommit } from './group-commit.js';
 import type { Issue } from './issues.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { SubscriptionCache, type SubscriptionSnapshot } from './subscription-cache.js';

@@ -48,6 +48,7 @@ export {
 
 // Bus
 
+export { GroupCommit } from '../store/index.js';
 export {
   type DeliveryContext,
   EventBus,
@@ -62,7 +63,6 @@ export {
 } from './bus.js';
 export { NonRetriableDeliveryError } from './delivery.js';
 export { EventBacklog, type EventBacklogOptions } from './event-backlog.js';
-export { GroupCommit } from './group-commit.js';
 export { PermanentDeliveryError } from './http-target.js';
 export { hmacSha256Hex, SIGNATURE_HEADER, signDelivery, timingSafeEqual, verifyDelivery } from './signing.js';
 export { emptySubscriptionSnapshot, type SubscriptionSnapshot } from './subscription-cache.js';

@@ -1,5 +1,6 @@
 export { callToken } from './call-token.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export { GroupCommit } from './group-commit.js';
 export { StoreKeys } from './keys.js';
 export type { LuaScript } from './lua/script.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory/index.js';

@@ -1,3 +1,4 @@
+import { GroupCommit } from '../group-commit.js';
 import type { StoreKeys } from '../keys.js';
 import { scripts } from '../lua/generated/index.js';
 import type { LuaScript } from '../lua/script.js';
@@ -33,6 +34,8 @@ const STAT_FIELDS = ['pending', 'running', 'completed', 'failed', ...PRIORITIES.
 export class RedisRunStore implements RunStore {
   /** The shard the next sweep starts with: each gets its turn to be first. */
   private sweepFrom = 0;
+  /** Removals of announced run ends, by shard deadline index. */
+  private readonly announced = new Map<string, GroupCommit<string, void>>();
 
   constructor(
     protected readonly client: RedisClientAdapter,
@@ -148,8 +151,18 @@ export class RedisRunStore implements RunStore {
     return decodeReply<RunView | null>(reply, scripts.getRun.name) ?? undefined;
   }
 
+  /** Group-committed per shard: run ends announced while a removal is in flight share the next one. */
   async runAnnounced(runId: string): Promise<void> {
-    await this.client.pipeline([['ZREM', this.keys.run(runId).deadlines, `${runId}|${RUN_END_MARKER}`]]);
+    const deadlines = this.keys.run(runId).deadlines;
+    let commit = this.announced.get(deadlines);
+    if (!commit) {
+      commit = new GroupCommit<string, void>(async (ids) => {
+        await this.client.pipeline([['ZREM', deadlines, ...ids.map((id) => `${id}|${RUN_END_MARKER}`)]]);
+        return ids.map(() => undefined);
+      });
+      this.announced.set(deadlines, commit);
+    }
+    await commit.submit([runId]);
   }
 
   /** One pipelined HMGET per shard, summed. */
