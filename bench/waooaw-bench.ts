@@ -67,7 +67,6 @@ async function startWaooaw(url: string, slots: number, record = false): Promise<
     store,
     transport,
     workflows: [fanWorkflow(), chainWorkflow],
-    orchestrator: { detachLifecycleEvents: true },
     metrics: record ? metrics : redisMetrics,
     slots,
     consumers: [

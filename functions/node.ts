@@ -47,8 +47,6 @@ const app = createWaooaw({
   slots: config.WORKER_POOL_SIZE,
   logger,
   metrics: telemetry.metrics,
-  // A long-lived process acknowledges first and publishes lifecycle events in the background.
-  orchestrator: { detachLifecycleEvents: true },
   ...(config.WAOOAW_SIGNING_SECRET ? { signingSecret: config.WAOOAW_SIGNING_SECRET } : {}),
 });
 await app.start();

@@ -32,9 +32,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * TaskEventPublisher: every lifecycle change of the orchestrator becomes an event on the bus,
- * carrying the run's trace (`traceparent`), its `correlationid`, the trigger event as
- * `causationid` and `trigger_event_id`. A final task failure also writes a DLQ entry and
- * publishes an `orchestration.alert`.
+ * under an id made of what it reports (`<runId>:<task>:<attempt>:completed`, `<runId>:<status>`...):
+ * the same change reported again (a redelivered invocation republishes what its first delivery
+ * may not have) has the same id, so a consumer can drop the second copy. Each carries the run's
+ * trace (`traceparent`), its `correlationid`, the trigger event as `causationid` and
+ * `trigger_event_id`. A final task failure also writes a DLQ entry and publishes an
+ * `orchestration.alert`.
  */
 export class TaskEventPublisher implements LifecycleListener {
   private readonly source: string;
@@ -46,51 +49,74 @@ export class TaskEventPublisher implements LifecycleListener {
   async taskQueued(e: TaskQueuedEvent): Promise<void> {
     // Retries are announced by task.failed (will_retry); compensation steps by the run's events.
     if (e.phase !== 'execute' || e.attempt !== 1) return;
-    await this.publish(e.meta, e.runId, 'orchestration.task.created', {
-      task_id: taskId(e),
-      run_id: e.runId,
-      name: e.task,
-      priority: e.priority,
-      workflow: e.workflow,
-      trigger_event_id: triggerEventId(e),
-    });
+    await this.publish(
+      e.meta,
+      e.runId,
+      'orchestration.task.created',
+      {
+        task_id: taskId(e),
+        run_id: e.runId,
+        name: e.task,
+        priority: e.priority,
+        workflow: e.workflow,
+        trigger_event_id: triggerEventId(e),
+      },
+      `${taskId(e)}:created`,
+    );
   }
 
   async taskStarted(e: TaskStartedEvent): Promise<void> {
     const publishedAt = Number(e.meta.trigger_published_at);
-    if (e.attempt === 1 && Number.isFinite(publishedAt)) {
+    if (e.attempt === 1 && !e.recovered && Number.isFinite(publishedAt)) {
       this.options.metrics.observe('eventToTaskLatency', Math.max(0, e.startedAt - publishedAt) / 1000);
     }
-    await this.publish(e.meta, e.runId, 'orchestration.task.started', {
-      task_id: taskId(e),
-      run_id: e.runId,
-      name: e.task,
-      workflow: e.workflow,
-      attempt: e.attempt,
-      worker_id: e.workerId,
-      started_at: iso(e.startedAt),
-      trigger_event_id: triggerEventId(e),
-    });
+    await this.publish(
+      e.meta,
+      e.runId,
+      'orchestration.task.started',
+      {
+        task_id: taskId(e),
+        run_id: e.runId,
+        name: e.task,
+        workflow: e.workflow,
+        attempt: e.attempt,
+        worker_id: e.workerId,
+        started_at: iso(e.startedAt),
+        trigger_event_id: triggerEventId(e),
+      },
+      `${taskId(e)}:${e.attempt}:started`,
+    );
   }
 
   async taskCompleted(e: TaskCompletedEvent): Promise<void> {
     const { metrics } = this.options;
     const labels = { workflow: e.workflow, task: e.task };
-    metrics.observe('taskDuration', e.durationMs / 1000, labels);
-    metrics.inc('taskOutcomes', { ...labels, outcome: 'completed' });
-    await this.publish(e.meta, e.runId, 'orchestration.task.completed', {
-      task_id: taskId(e),
-      run_id: e.runId,
-      name: e.task,
-      workflow: e.workflow,
-      attempt: e.attempt,
-      result: e.result ?? null,
-      duration_ms: e.durationMs,
-      worker_id: e.workerId,
-      completed_at: iso(e.completedAt),
-      trigger_event_id: triggerEventId(e),
-    });
-    metrics.observe('taskToEventLatency', Math.max(0, this.options.clock() - e.completedAt) / 1000);
+    // Counted once, by the process that ran the attempt.
+    if (!e.recovered) {
+      metrics.observe('taskDuration', e.durationMs / 1000, labels);
+      metrics.inc('taskOutcomes', { ...labels, outcome: 'completed' });
+    }
+    await this.publish(
+      e.meta,
+      e.runId,
+      'orchestration.task.completed',
+      {
+        task_id: taskId(e),
+        run_id: e.runId,
+        name: e.task,
+        workflow: e.workflow,
+        attempt: e.attempt,
+        result: e.result ?? null,
+        duration_ms: e.durationMs,
+        worker_id: e.workerId,
+        completed_at: iso(e.completedAt),
+        trigger_event_id: triggerEventId(e),
+      },
+      `${taskId(e)}:${e.attempt}:completed`,
+    );
+    if (!e.recovered) {
+      metrics.observe('taskToEventLatency', Math.max(0, this.options.clock() - e.completedAt) / 1000);
+    }
   }
 
   async taskFailed(e: TaskFailedEvent): Promise<void> {
@@ -100,19 +126,25 @@ export class TaskEventPublisher implements LifecycleListener {
     metrics.inc('taskOutcomes', { ...labels, outcome: e.willRetry ? 'retried' : 'failed' });
     if (e.willRetry) metrics.inc('taskRetries', labels);
     const events: Promise<unknown>[] = [
-      this.publish(e.meta, e.runId, 'orchestration.task.failed', {
-        task_id: taskId(e),
-        run_id: e.runId,
-        name: e.task,
-        workflow: e.workflow,
-        phase: e.phase,
-        error: e.error,
-        attempt: e.attempt,
-        will_retry: e.willRetry,
-        ...(e.nextAttemptAt === undefined ? {} : { next_attempt_at: iso(e.nextAttemptAt) }),
-        worker_id: e.workerId,
-        trigger_event_id: triggerEventId(e),
-      }),
+      this.publish(
+        e.meta,
+        e.runId,
+        'orchestration.task.failed',
+        {
+          task_id: taskId(e),
+          run_id: e.runId,
+          name: e.task,
+          workflow: e.workflow,
+          phase: e.phase,
+          error: e.error,
+          attempt: e.attempt,
+          will_retry: e.willRetry,
+          ...(e.nextAttemptAt === undefined ? {} : { next_attempt_at: iso(e.nextAttemptAt) }),
+          worker_id: e.workerId,
+          trigger_event_id: triggerEventId(e),
+        },
+        `${taskId(e)}:${e.phase === 'execute' ? '' : 'compensate:'}${e.attempt}:failed`,
+      ),
     ];
     if (!e.willRetry) {
       const entry = await store
@@ -133,14 +165,20 @@ export class TaskEventPublisher implements LifecycleListener {
         });
       metrics.inc('dlqEntries', { kind: 'task' });
       events.push(
-        this.publish(e.meta, e.runId, 'orchestration.alert', {
-          severity: 'error',
-          reason: e.phase === 'execute' ? 'task_failed' : 'compensation_failed',
-          run_id: e.runId,
-          task: e.task,
-          dlq_id: entry.id,
-          message: `${e.workflow}/${e.task} failed after ${e.attempt} attempt(s): ${e.error}`,
-        }),
+        this.publish(
+          e.meta,
+          e.runId,
+          'orchestration.alert',
+          {
+            severity: 'error',
+            reason: e.phase === 'execute' ? 'task_failed' : 'compensation_failed',
+            run_id: e.runId,
+            task: e.task,
+            dlq_id: entry.id,
+            message: `${e.workflow}/${e.task} failed after ${e.attempt} attempt(s): ${e.error}`,
+          },
+          `${taskId(e)}:${e.phase === 'execute' ? '' : 'compensate:'}alert`,
+        ),
       );
     }
     await Promise.all(events);

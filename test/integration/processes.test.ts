@@ -16,9 +16,10 @@ interface Worker {
   lines: string[];
 }
 
-function spawnWorker(ns: string, mode: 'hang' | 'work' | 'die-at-end'): Promise<Worker> {
+/** @param dieOn the worker SIGKILLs itself as it is about to publish an event of this type prefix. */
+function spawnWorker(ns: string, mode: 'hang' | 'work', dieOn?: string): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, NS: ns, MODE: mode, REDIS_URL },
+    env: { ...process.env, NS: ns, MODE: mode, REDIS_URL, ...(dieOn ? { DIE_ON: dieOn } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -150,7 +151,7 @@ describe('real worker processes on Redis', () => {
 
   it('a process killed after a run ended, before publishing its end: the sweeper of another publishes it', async () => {
     ns = newPrefix();
-    const doomed = await spawnWorker(ns, 'die-at-end');
+    const doomed = await spawnWorker(ns, 'work', 'orchestration.workflow.');
     children.push(doomed.child);
     const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
     await exited(doomed.child);
@@ -189,5 +190,64 @@ describe('real worker processes on Redis', () => {
       (await handle.parts.store.readEvents({ limit: 1_000, types: ['orchestration.workflow.completed'] }))
         .length,
     ).toBe(1);
+  });
+
+  it('a process killed after recording a completion, before reporting it: the redelivered invocation reports it and releases what it unblocked', async () => {
+    ns = newPrefix();
+    const doomed = await spawnWorker(ns, 'work', 'orchestration.task.completed');
+    children.push(doomed.child);
+    const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
+    await exited(doomed.child);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const runId = doomed.lines.find((l) => l.startsWith('DYING'))!.split(' ')[1]!;
+    // Recorded in Redis: `a` completed; what it released waits for an invocation that never went out.
+    const states = async () =>
+      Object.fromEntries((await parts.store.getRun(runId))!.tasks.map((t) => [t.name, t.state]));
+    expect(await states()).toEqual({ a: 'completed', b: 'queued', c: 'queued' });
+    await parts.close();
+
+    const recorder = new EventRecorder();
+    handle = await startApp(
+      redis,
+      ns,
+      sharedWorkflows({
+        mode: 'work',
+        record: async (line) => {
+          await client.rpush(`${ns}executions`, `${line}:${process.pid}`);
+        },
+        announce: () => {},
+      }),
+      [recorder.consumer()],
+    );
+    // No sweeper: the queued timeout (5 min) would release b and c only much later.
+    await waitFor(
+      () => recorder.ofType('orchestration.workflow.completed')[0],
+      'the run to complete',
+      15_000,
+    );
+    const completed = recorder.ofType('orchestration.task.completed');
+    expect(completed.map((e) => e.id).sort()).toEqual([
+      `${runId}:a:1:completed`,
+      `${runId}:b:1:completed`,
+      `${runId}:c:1:completed`,
+    ]);
+    expect(completed.find((e) => e.id.startsWith(`${runId}:a:`))!.data).toMatchObject({
+      name: 'a',
+      result: 1,
+    });
+    expect(recorder.ofType('orchestration.task.started').map((e) => e.id)).toContain(`${runId}:a:1:started`);
+    expect(
+      recorder
+        .ofType('orchestration.task.created')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([`${runId}:b:created`, `${runId}:c:created`]);
+    // Each task ran once: a in the first process, b and c in the second.
+    const executions = await client.lrange(`${ns}executions`, 0, -1);
+    expect(executions.map((e) => e.split(':').slice(1).join(':')).sort()).toEqual([
+      `a:${doomed.child.pid}`,
+      `b:${process.pid}`,
+      `c:${process.pid}`,
+    ]);
   });
 });

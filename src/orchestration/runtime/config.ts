@@ -29,8 +29,10 @@ export interface OrchestratorOptions {
   queuedTimeoutMs?: number;
   /**
    * Acknowledge an invocation without waiting for its lifecycle events to be published (they are
-   * published in the background, in order, and `drain()` waits for them). Faster on a long-lived
-   * process; keep it off where the runtime may end right after the response (Workers).
+   * published in the background, in order, and `drain()` waits for them). About a millisecond less
+   * per step of a chain, no more throughput (measured), but a process that stops in between loses
+   * those events for good. Off (the default), the invocation is acknowledged once they are out, and
+   * one delivered again after its process stopped reports its attempt again (`recoverCompleted`).
    */
   detachLifecycleEvents?: boolean;
   /** How long an ended run stays readable (`GET /runs/:id`) before it is deleted. Default 7 days. */

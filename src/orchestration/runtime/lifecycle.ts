@@ -22,6 +22,8 @@ export interface TaskStartedEvent extends AttemptRef {
   startedAt: number;
   /** When the run was created: the start of the first task measures event-to-task latency. */
   runCreatedAt: number;
+  /** Reported again from the store by a redelivered invocation (see `recoverCompleted`). */
+  recovered?: true;
 }
 
 export interface TaskCompletedEvent extends AttemptRef {
@@ -29,6 +31,8 @@ export interface TaskCompletedEvent extends AttemptRef {
   durationMs: number;
   workerId: string;
   completedAt: number;
+  /** Reported again from the store by a redelivered invocation (see `recoverCompleted`). */
+  recovered?: true;
 }
 
 export interface TaskFailedEvent extends AttemptRef {
@@ -101,9 +105,9 @@ export class ListenerCalls {
   private readonly critical: Promise<void>[] = [];
 
   /**
-   * @param background when given, `settle()` hands the pending calls to it instead of waiting:
-   *   the state change they report is already committed, so acknowledging first loses nothing a
-   *   redelivery would bring back, and the slot is free one round trip sooner.
+   * @param background when given, `settle()` hands the pending calls to it instead of waiting
+   *   (detached mode): the invocation is acknowledged first, and a process that stops before they
+   *   are out loses them.
    */
   constructor(
     private readonly listener: LifecycleListener,
