@@ -122,9 +122,12 @@ export class TaskEventPublisher implements LifecycleListener {
   async taskFailed(e: TaskFailedEvent): Promise<void> {
     const { metrics, store, clock } = this.options;
     const labels = { workflow: e.workflow, task: e.task };
-    if (e.durationMs !== undefined) metrics.observe('taskDuration', e.durationMs / 1000, labels);
-    metrics.inc('taskOutcomes', { ...labels, outcome: e.willRetry ? 'retried' : 'failed' });
-    if (e.willRetry) metrics.inc('taskRetries', labels);
+    // Counted once, by the process that ran the attempt.
+    if (!e.recovered) {
+      if (e.durationMs !== undefined) metrics.observe('taskDuration', e.durationMs / 1000, labels);
+      metrics.inc('taskOutcomes', { ...labels, outcome: e.willRetry ? 'retried' : 'failed' });
+      if (e.willRetry) metrics.inc('taskRetries', labels);
+    }
     const events: Promise<unknown>[] = [
       this.publish(
         e.meta,

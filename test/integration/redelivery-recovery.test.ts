@@ -1,7 +1,8 @@
 /**
- * An invocation delivered again after its attempt completed, when the process that ran it did not
+ * An invocation delivered again after its attempt ended, when the process that ran it did not
  * acknowledge it (it stopped between recording the outcome and reporting it): the attempt's events
- * are reported again under the same ids, and what it released is enqueued with the acknowledgement.
+ * are reported again under the same ids, and what it released (dependents, or its retry) is
+ * enqueued with the acknowledgement.
  * The first process is played by direct store calls; the real-process version (SIGKILL) is in
  * processes.test.ts.
  */
@@ -11,7 +12,7 @@ import { newPrefix } from '../support/redis.js';
 import { BACKENDS, type Parts } from './backends.js';
 
 const fan = defineWorkflow({ name: 'recover-fan' })
-  .task('a', async () => ({ n: 1 }))
+  .task('a', { retry: { maxAttempts: 3 } }, async () => ({ n: 1 }))
   .task('b', { dependsOn: ['a'] }, async (ctx) => ctx.deps.a.n + 1)
   .task('c', { dependsOn: ['a'] }, async (ctx) => ctx.deps.a.n + 2);
 
@@ -24,38 +25,37 @@ describe.each(BACKENDS)('redelivered invocation of a completed attempt ($name)',
     await backend.cleanup(ns);
   });
 
-  async function setUp() {
+  /** A first process ran `a` and recorded its outcome (completed, or failed with a retry), then stopped. */
+  async function setUp(outcome: 'completed' | 'failed' = 'completed') {
     ns = newPrefix();
     parts = backend.parts(ns);
     // Never started: the invocations its runs enqueue wait; the test delivers them by hand.
     const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [fan] });
     const { runId } = await app.orchestrator.startRun({ workflow: 'recover-fan' });
-    // A first process ran `a` and recorded its completion, then stopped.
+    const attempt = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
     const lease = await parts.store.leaseAttempt({
-      runId,
-      task: 'a',
-      attempt: 1,
-      phase: 'execute',
+      ...attempt,
       workerId: 'gone-1',
       now: Date.now(),
       leaseMs: 60_000,
     });
     expect(lease.ok).toBe(true);
-    const done = await parts.store.completeAttempt({
-      runId,
-      task: 'a',
-      attempt: 1,
-      phase: 'execute',
-      result: { n: 1 },
-      now: Date.now(),
-    });
+    const done =
+      outcome === 'completed'
+        ? await parts.store.completeAttempt({ ...attempt, result: { n: 1 }, now: Date.now() })
+        : await parts.store.failAttempt({
+            ...attempt,
+            error: 'boom',
+            now: Date.now(),
+            retryAt: Date.now() + 60_000,
+          });
     expect(done.ok).toBe(true);
-    const invocation = (task: string, attempt = 1): TaskInvocation => ({
+    const invocation = (task: string, n = 1): TaskInvocation => ({
       kind: 'task',
       runId,
       workflow: 'recover-fan',
       task,
-      attempt,
+      attempt: n,
       phase: 'execute',
     });
     const ids = async (type: string) =>
@@ -93,5 +93,17 @@ describe.each(BACKENDS)('redelivered invocation of a completed attempt ($name)',
     expect(await app.orchestrator.handleTask(invocation('a', 2))).toEqual({ status: 'ack' });
     expect(await ids('orchestration.task.completed')).toEqual([]);
     expect(await ids('orchestration.task.started')).toEqual([]);
+  });
+
+  it('reports a failed attempt again and hands over its retry, due after its backoff', async () => {
+    const { app, runId, invocation, ids } = await setUp('failed');
+    const outcome = await app.orchestrator.handleTask(invocation('a'));
+    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
+    expect(followUps.map((f) => (f.invocation as TaskInvocation).attempt)).toEqual([2]);
+    expect(followUps[0]!.options?.delayMs).toBeGreaterThan(50_000);
+    expect(await ids('orchestration.task.failed')).toEqual([`${runId}:a:1:failed`]);
+    const [failed] = await parts!.store.readEvents({ limit: 1, types: ['orchestration.task.failed'] });
+    expect(failed!.event.data).toMatchObject({ name: 'a', attempt: 1, error: 'boom', will_retry: true });
+    expect(await parts!.store.listDlq({ limit: 10 })).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import type { TaskDefinition } from '../workflow.js';
 import { AttemptAbort } from './attempt-abort.js';
 import type { OrchestratorConfig } from './config.js';
 import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
-import { recoverCompleted } from './recover.js';
+import { recoverEnded } from './recover.js';
 import type { RunEffects } from './run-effects.js';
 
 type Leased = Extract<LeaseResult, { ok: true }>;
@@ -76,7 +76,7 @@ async function attempt(
     span.setAttribute(ATTR.taskOutcome, 'not_leased');
     // Ended already: maybe by a process that stopped before reporting it and acknowledging.
     if (phase === 'execute' && (lease.reason === 'stale' || lease.reason === 'run_ended')) {
-      return recoverCompleted(config, effects, workflow, invocation, injectContext(ctx), background);
+      return recoverEnded(config, effects, workflow, invocation, injectContext(ctx), background);
     }
     return { status: 'ack' };
   }

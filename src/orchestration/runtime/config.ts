@@ -32,7 +32,7 @@ export interface OrchestratorOptions {
    * published in the background, in order, and `drain()` waits for them). About a millisecond less
    * per step of a chain, no more throughput (measured), but a process that stops in between loses
    * those events for good. Off (the default), the invocation is acknowledged once they are out, and
-   * one delivered again after its process stopped reports its attempt again (`recoverCompleted`).
+   * one delivered again after its process stopped reports its attempt again (`recoverEnded`).
    */
   detachLifecycleEvents?: boolean;
   /** How long an ended run stays readable (`GET /runs/:id`) before it is deleted. Default 7 days. */

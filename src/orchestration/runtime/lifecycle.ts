@@ -22,7 +22,7 @@ export interface TaskStartedEvent extends AttemptRef {
   startedAt: number;
   /** When the run was created: the start of the first task measures event-to-task latency. */
   runCreatedAt: number;
-  /** Reported again from the store by a redelivered invocation (see `recoverCompleted`). */
+  /** Reported again from the store by a redelivered invocation (see `recoverEnded`). */
   recovered?: true;
 }
 
@@ -31,7 +31,7 @@ export interface TaskCompletedEvent extends AttemptRef {
   durationMs: number;
   workerId: string;
   completedAt: number;
-  /** Reported again from the store by a redelivered invocation (see `recoverCompleted`). */
+  /** Reported again from the store by a redelivered invocation (see `recoverEnded`). */
   recovered?: true;
 }
 
@@ -42,6 +42,8 @@ export interface TaskFailedEvent extends AttemptRef {
   durationMs?: number;
   workerId: string;
   failedAt: number;
+  /** Reported again from the store by a redelivered invocation (see `recoverEnded`). */
+  recovered?: true;
 }
 
 export interface TasksSkippedEvent {
