@@ -10,7 +10,7 @@ import type {
   TaskQueuedEvent,
   TaskStartedEvent,
 } from '../orchestration/index.js';
-import type { BusStore, RunMeta, RunStore } from '../store/index.js';
+import { type BusStore, type RunMeta, type RunStore, withResends } from '../store/index.js';
 
 export interface TaskEventPublisherOptions {
   bus: EventBus;
@@ -150,23 +150,24 @@ export class TaskEventPublisher implements LifecycleListener {
       ),
     ];
     if (!e.willRetry) {
-      const entry = await store
-        .addDlq({
-          kind: 'task',
-          reason: e.phase === 'execute' ? 'retries exhausted' : 'compensation failed',
-          attempts: e.attempt,
-          lastError: e.error,
-          runId: e.runId,
-          task: e.task,
-          createdAt: clock(),
-        })
-        .catch(async (error: unknown) => {
-          // The task.failed publish already started: wait for it, so that its own failure is not
-          // left unhandled (Node ends the process on one), then report this one.
-          await Promise.allSettled(events);
-          throw error;
-        });
-      metrics.inc('dlqEntries', { kind: 'task' });
+      // Keyed: reported again (a redelivered invocation, a resend after a lost reply), one entry.
+      const dead = {
+        kind: 'task' as const,
+        reason: e.phase === 'execute' ? 'retries exhausted' : 'compensation failed',
+        attempts: e.attempt,
+        lastError: e.error,
+        runId: e.runId,
+        task: e.task,
+        key: `task:${e.runId}:${e.task}:${e.phase}`,
+        createdAt: clock(),
+      };
+      const entry = await withResends(() => store.addDlq(dead)).catch(async (error: unknown) => {
+        // The task.failed publish already started: wait for it, so that its own failure is not
+        // left unhandled (Node ends the process on one), then report this one.
+        await Promise.allSettled(events);
+        throw error;
+      });
+      if (!e.recovered) metrics.inc('dlqEntries', { kind: 'task' });
       events.push(
         this.publish(
           e.meta,

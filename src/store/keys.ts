@@ -35,6 +35,8 @@ export interface BusKeys {
   dlqSizes: string;
   /** Counter behind DLQ ids. */
   dlqSequence: string;
+  /** Hash: an entry's `key` -> its id (a failure reported twice is one entry). */
+  dlqKeys: string;
   /** Prefix of the per-subscription DLQ index zsets; scripts append the subscription id. */
   dlqBySubscriptionBase: string;
   /** Prefix of the dedup markers of published events (source + id). */
@@ -65,6 +67,7 @@ function busKeysUnder(base: string): BusKeys {
     dlqByTime: `${base}dlq:by-time`,
     dlqSizes: `${base}dlq:sizes`,
     dlqSequence: `${base}dlq:seq`,
+    dlqKeys: `${base}dlq:keys`,
     dlqBySubscriptionBase: `${base}dlq:by-sub:`,
     seenEventBase: `${base}seen:`,
   };

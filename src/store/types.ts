@@ -384,6 +384,11 @@ export interface DlqEntryInput {
   reason: string;
   attempts: number;
   lastError: string;
+  /**
+   * Names the failure: while an entry with this key exists, adding another returns it instead (a
+   * failure reported again, by a redelivered invocation say, stays one entry).
+   */
+  key?: string;
   subscriptionId?: string;
   runId?: string;
   task?: string;

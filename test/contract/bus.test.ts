@@ -210,4 +210,26 @@ describe.each(backends)('Store contract: bus ($name)', (backend) => {
       second.id,
     ]);
   });
+
+  it('keeps one dead letter per key while it exists', async () => {
+    const failure = dlq({ kind: 'task', runId: 'r1', task: 'a', key: 'task:r1:a:execute' });
+    const first = await ctx.store.addDlq(failure);
+    // Reported again (a redelivered invocation): the same entry, as first stored.
+    const again = await ctx.store.addDlq({ ...failure, createdAt: T0 + 50, lastError: 'again' });
+    expect(again).toEqual(first);
+    expect(await ctx.store.listDlq({ limit: 10 })).toEqual([first]);
+    expect(await ctx.store.dlqSizes()).toEqual({ '': 1 });
+    // Another key, or none, is another entry.
+    const other = await ctx.store.addDlq({ ...failure, key: 'task:r1:b:execute' });
+    const unkeyed = await ctx.store.addDlq(dlq({ kind: 'task', runId: 'r1', task: 'a' }));
+    expect(new Set([first.id, other.id, unkeyed.id]).size).toBe(3);
+    // Deleted (replayed, say), its key is free: the same failure again is a new entry.
+    expect(await ctx.store.deleteDlq(first.id)).toBe(true);
+    const fresh = await ctx.store.addDlq({ ...failure, createdAt: T0 + 60 });
+    expect(fresh.id).not.toBe(first.id);
+    expect(fresh).toMatchObject({ createdAt: T0 + 60, key: 'task:r1:a:execute' });
+    expect((await ctx.store.listDlq({ limit: 10 })).map((e) => e.id).sort()).toEqual(
+      [fresh.id, other.id, unkeyed.id].sort(),
+    );
+  });
 });

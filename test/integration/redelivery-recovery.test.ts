@@ -7,7 +7,7 @@
  * processes.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWaooaw, defineWorkflow, type TaskInvocation } from '../../src/index.js';
+import { createWaooaw, defineWorkflow, type Store, type TaskInvocation } from '../../src/index.js';
 import { newPrefix } from '../support/redis.js';
 import { BACKENDS, type Parts } from './backends.js';
 
@@ -16,7 +16,26 @@ const fan = defineWorkflow({ name: 'recover-fan' })
   .task('b', { dependsOn: ['a'] }, async (ctx) => ctx.deps.a.n + 1)
   .task('c', { dependsOn: ['a'] }, async (ctx) => ctx.deps.a.n + 2);
 
-describe.each(BACKENDS)('redelivered invocation of a completed attempt ($name)', (backend) => {
+const doomed = defineWorkflow({ name: 'recover-doomed' }).task(
+  'x',
+  { retry: { maxAttempts: 1 } },
+  async () => {
+    throw new Error('always');
+  },
+);
+
+/** Refuses the next `n` DLQ writes as a server refuses (not resent). */
+function refusingDlq(store: Store, n: number): Store {
+  const add = store.addDlq.bind(store);
+  let left = n;
+  store.addDlq = async (entry) => {
+    if (left-- > 0) throw Object.assign(new Error('OOM command not allowed'), { name: 'ReplyError' });
+    return add(entry);
+  };
+  return store;
+}
+
+describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (backend) => {
   let ns = '';
   let parts: Parts | undefined;
 
@@ -105,5 +124,40 @@ describe.each(BACKENDS)('redelivered invocation of a completed attempt ($name)',
     const [failed] = await parts!.store.readEvents({ limit: 1, types: ['orchestration.task.failed'] });
     expect(failed!.event.data).toMatchObject({ name: 'a', attempt: 1, error: 'boom', will_retry: true });
     expect(await parts!.store.listDlq({ limit: 10 })).toEqual([]);
+  });
+
+  it('writes the DLQ entry of a final failure it could not write, once, when delivered again', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const store = refusingDlq(parts.store, 1);
+    const app = createWaooaw({ store, transport: parts.transport, workflows: [doomed] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-doomed' });
+    const x: TaskInvocation = {
+      kind: 'task',
+      runId,
+      workflow: 'recover-doomed',
+      task: 'x',
+      attempt: 1,
+      phase: 'execute',
+    };
+    // The attempt fails for good; its DLQ entry is refused: not acknowledged, to come again.
+    expect(await app.orchestrator.handleTask(x)).toMatchObject({ status: 'retry' });
+    expect((await store.getRun(runId))?.status).toBe('failed');
+    expect(await store.listDlq({ limit: 10 })).toEqual([]);
+    // Delivered again: reported again, the entry written. And again: still one entry.
+    expect(await app.orchestrator.handleTask(x)).toEqual({ status: 'ack' });
+    expect(await app.orchestrator.handleTask(x)).toEqual({ status: 'ack' });
+    const entries = await store.listDlq({ limit: 10 });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      kind: 'task',
+      runId,
+      task: 'x',
+      lastError: 'Error: always',
+      attempts: 1,
+    });
+    const alerts = await store.readEvents({ limit: 10, types: ['orchestration.alert'] });
+    expect(new Set(alerts.map((a) => a.event.id))).toEqual(new Set([`${runId}:x:alert`]));
+    expect(alerts[0]!.event.data).toMatchObject({ dlq_id: entries[0]!.id });
   });
 });

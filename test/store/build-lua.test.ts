@@ -40,7 +40,7 @@ describe('build-lua', () => {
     }
     expect(byCommand.createRun?.numberOfKeys).toBe(5);
     expect(byCommand.expireLeases?.numberOfKeys).toBe(2);
-    expect(byCommand.addDlq?.numberOfKeys).toBe(4);
+    expect(byCommand.addDlq?.numberOfKeys).toBe(5);
     expect(byCommand.completeAttempt?.lua).toContain('local TASK_TRANSITIONS');
     expect(byCommand.completeAttempt?.lua.match(/local function moveTask/g)).toHaveLength(1);
 

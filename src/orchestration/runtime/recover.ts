@@ -2,7 +2,7 @@ import type { TraceCarrier } from '../../observability/tracing.js';
 import type { ReadyTask } from '../../store/index.js';
 import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
-import { type BackgroundWork, ListenerCalls } from './lifecycle.js';
+import { type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
 import type { AnyWorkflow } from './registry.js';
 import type { RunEffects } from './run-effects.js';
 
@@ -15,9 +15,10 @@ import type { RunEffects } from './run-effects.js';
  * - completed: `task.started` and `task.completed`, and the dependents still waiting for their
  *   first attempt (`task.created`, enqueued);
  * - failed with a retry scheduled and not started yet: `task.failed` (will retry), and the retry
- *   (enqueued for its backoff time).
- * Anything else (a final failure, whose DLQ entry is written before the acknowledgement; a later
- * attempt under way; compensation) gets the acknowledgement alone.
+ *   (enqueued for its backoff time);
+ * - failed for good: `task.failed`, its DLQ entry (keyed by run, task and phase: written once
+ *   however often it is reported) and `orchestration.alert`.
+ * Anything else (a later attempt under way; compensation) gets the acknowledgement alone.
  */
 export async function recoverEnded(
   config: OrchestratorConfig,
@@ -33,7 +34,8 @@ export async function recoverEnded(
   const completed = task.state === 'completed' && task.attempt === invocation.attempt;
   const retrying =
     task.state === 'queued' && task.attempt === invocation.attempt + 1 && task.error !== undefined;
-  if (!completed && !retrying) return { status: 'ack' };
+  const failed = task.state === 'failed' && task.attempt === invocation.attempt;
+  if (!completed && !retrying && !failed) return { status: 'ack' };
   config.logger.info('attempt ended before, not acknowledged: reporting it again', {
     runId: run.runId,
     task: task.name,
@@ -52,8 +54,15 @@ export async function recoverEnded(
   const now = config.clock();
   const workerId = task.workerId ?? '';
   const calls = new ListenerCalls(config.listener, background);
-  let released: ReadyTask[];
-  if (completed) {
+  let released: ReadyTask[] = [];
+  if (failed) {
+    // Critical, as the first time: if the DLQ entry cannot be written, the invocation comes again.
+    calls.emit(
+      'taskFailed',
+      { ...ref, error: task.error ?? '', willRetry: false, workerId, failedAt: task.endedAt ?? now },
+      { critical: true },
+    );
+  } else if (completed) {
     const startedAt = task.startedAt ?? run.createdAt;
     const completedAt = task.endedAt ?? startedAt;
     calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: run.createdAt });
@@ -92,6 +101,15 @@ export async function recoverEnded(
   // Not a run end: one still owed is published by the sweeper (it cannot be told apart here).
   const context = { input: run.input, meta: run.meta };
   await effects.apply(workflow, run.runId, calls, released, undefined, context, now, trace, followUps);
-  await calls.settle();
+  try {
+    await calls.settle();
+  } catch (error) {
+    if (error instanceof CriticalCallError) return { status: 'retry', error: error.message };
+    config.logger.error('lifecycle events reported again not published', {
+      runId: run.runId,
+      task: task.name,
+      error: String(error),
+    });
+  }
   return followUps.length > 0 ? { status: 'ack', followUps } : { status: 'ack' };
 }

@@ -41,6 +41,8 @@ export class MemoryBusStore implements BusStore {
   private subsVersion = 0;
   private readonly dlq = new Map<string, DlqEntry>();
   private dlqSequence = 0;
+  /** An entry's key -> its id. */
+  private readonly dlqByKey = new Map<string, string>();
 
   constructor(private readonly eventLogCap = DEFAULT_EVENT_LOG_CAP) {}
 
@@ -131,8 +133,11 @@ export class MemoryBusStore implements BusStore {
   }
 
   async addDlq(entry: DlqEntryInput): Promise<DlqEntry> {
+    const existing = entry.key === undefined ? undefined : this.dlqByKey.get(entry.key);
+    if (existing !== undefined && this.dlq.has(existing)) return copy(this.dlq.get(existing)!);
     const stored = toDlqEntry(dlqId(++this.dlqSequence), entry);
     this.dlq.set(stored.id, stored);
+    if (entry.key !== undefined) this.dlqByKey.set(entry.key, stored.id);
     return copy(stored);
   }
 
@@ -151,6 +156,8 @@ export class MemoryBusStore implements BusStore {
   }
 
   async deleteDlq(id: string): Promise<boolean> {
+    const key = this.dlq.get(id)?.key;
+    if (key !== undefined && this.dlqByKey.get(key) === id) this.dlqByKey.delete(key);
     return this.dlq.delete(id);
   }
 

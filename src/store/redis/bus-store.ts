@@ -102,10 +102,18 @@ export class RedisBusStore implements BusStore {
     const bus = this.keys.bus();
     const reply = await this.client.evalScript(
       scripts.addDlq,
-      [bus.dlq, bus.dlqByTime, bus.dlqSizes, bus.dlqSequence],
-      [JSON.stringify(entry), entry.createdAt, entry.subscriptionId ?? '', bus.dlqBySubscriptionBase],
+      [bus.dlq, bus.dlqByTime, bus.dlqSizes, bus.dlqSequence, bus.dlqKeys],
+      [
+        JSON.stringify(entry),
+        entry.createdAt,
+        entry.subscriptionId ?? '',
+        bus.dlqBySubscriptionBase,
+        entry.key ?? '',
+      ],
     );
-    return toDlqEntry(String(reply), entry);
+    const [id, existing] = reply as [string, unknown];
+    const stored = existing === undefined ? entry : decodeReply<DlqEntryInput>(existing, scripts.addDlq.name);
+    return toDlqEntry(String(id), stored);
   }
 
   async listDlq(query: { limit: number; subscriptionId?: string; kind?: DlqKind }): Promise<DlqEntry[]> {
@@ -131,7 +139,7 @@ export class RedisBusStore implements BusStore {
     const bus = this.keys.bus();
     const reply = await this.client.evalScript(
       scripts.deleteDlq,
-      [bus.dlq, bus.dlqByTime, bus.dlqSizes],
+      [bus.dlq, bus.dlqByTime, bus.dlqSizes, bus.dlqKeys],
       [id, bus.dlqBySubscriptionBase],
     );
     return toCount(reply) === 1;
