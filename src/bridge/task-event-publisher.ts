@@ -10,11 +10,11 @@ import type {
   TaskQueuedEvent,
   TaskStartedEvent,
 } from '../orchestration/index.js';
-import { type BusStore, type RunMeta, type RunStore, withResends } from '../store/index.js';
+import { type BusStore, type RunMeta, withResends } from '../store/index.js';
 
 export interface TaskEventPublisherOptions {
   bus: EventBus;
-  store: BusStore & Pick<RunStore, 'runAnnounced'>;
+  store: BusStore;
   metrics: Metrics;
   logger: Logger;
   clock: () => number;
@@ -167,7 +167,8 @@ export class TaskEventPublisher implements LifecycleListener {
         await Promise.allSettled(events);
         throw error;
       });
-      if (!e.recovered) metrics.inc('dlqEntries', { kind: 'task' });
+      // Counted when written (a failure reported again finds its entry: the one first stored).
+      if (entry.createdAt === dead.createdAt) metrics.inc('dlqEntries', { kind: 'task' });
       events.push(
         this.publish(
           e.meta,
@@ -184,18 +185,22 @@ export class TaskEventPublisher implements LifecycleListener {
           `${taskId(e)}:${e.phase === 'execute' ? '' : 'compensate:'}alert`,
         ),
       );
+      // The entry is what must not be lost (its failure makes the invocation come again); the
+      // events' failures are logged and counted by publish().
+      await Promise.allSettled(events);
+      return;
     }
     await Promise.all(events);
   }
 
   /**
-   * A run's end: its event has a stable id (`<runId>:<status>`), because the sweeper publishes it
-   * again when this process is not heard to have published it (it may have stopped in between);
-   * once it is out, the store is told so.
+   * A run's end, under a stable id (`<runId>:<status>`): the sweeper publishes it again when this
+   * process is not heard to have published it (it may have stopped in between).
+   * @returns false when the event is only kept in the backlog, not out yet (the run still owes it).
    */
-  async runChanged(e: RunEndedEvent): Promise<void> {
-    if (e.status === 'running' || e.status === 'compensating') return;
-    const { metrics, store, logger } = this.options;
+  async runChanged(e: RunEndedEvent): Promise<boolean> {
+    if (e.status === 'running' || e.status === 'compensating') return true;
+    const { metrics } = this.options;
     // Counted once, by the process that ended the run.
     if (!e.recovered) {
       const publishedAt = Number(e.meta.trigger_published_at);
@@ -206,7 +211,7 @@ export class TaskEventPublisher implements LifecycleListener {
     }
     const type = `orchestration.workflow.${e.status}`;
     const id = `${e.runId}:${e.status}`;
-    const published = await this.publish(
+    return this.publish(
       e.meta,
       e.runId,
       type,
@@ -222,15 +227,6 @@ export class TaskEventPublisher implements LifecycleListener {
       },
       id,
     );
-    // Kept in the backlog, it is not out yet: the sweeper announces it again if this process stops.
-    if (!published) return;
-    await store.runAnnounced(e.runId).catch((error: unknown) => {
-      // Announced again by the sweeper after the grace period: a consumer sees the same event id twice.
-      logger.warn('run end published but not recorded as announced', {
-        runId: e.runId,
-        error: String(error),
-      });
-    });
   }
 
   /** @returns whether the bus took the event (false: kept in the backlog to publish later). */

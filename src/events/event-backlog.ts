@@ -32,6 +32,11 @@ const BATCH = 100;
  */
 export class EventBacklog {
   private readonly kept: CloudEvent[] = [];
+  /**
+   * Source and id of every event in the backlog (kept or being sent): the same event reported
+   * again meanwhile (a run's end the sweeper announces every grace period) is kept once.
+   */
+  private readonly identities = new Set<string>();
   private readonly metrics: Metrics;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
@@ -72,6 +77,9 @@ export class EventBacklog {
    * @param error why the bus did not take it (logged when the backlog starts filling).
    */
   add(event: CloudEvent, error?: unknown): void {
+    const identity = identityOf(event);
+    if (this.identities.has(identity)) return;
+    this.identities.add(identity);
     if (this.size === 0 && this.keptSinceEmpty === 0) {
       this.options.logger.warn('events kept in memory to publish again: the bus did not take them', {
         error: String(error),
@@ -115,6 +123,7 @@ export class EventBacklog {
       });
       this.metrics.inc('eventsLost', { reason: 'stopped' }, this.kept.length);
       this.kept.length = 0;
+      this.identities.clear();
     }
   }
 
@@ -133,6 +142,7 @@ export class EventBacklog {
     const excess = this.kept.length - this.options.capacity;
     if (excess <= 0) return;
     const oldest = this.kept.splice(0, excess);
+    for (const e of oldest) this.identities.delete(identityOf(e));
     if (this.dropped === 0) {
       this.options.logger.error('event backlog full: dropping the oldest kept events', {
         capacity: this.options.capacity,
@@ -168,6 +178,7 @@ export class EventBacklog {
           });
           this.lost += 1;
           this.metrics.inc('eventsLost', { reason: 'refused' });
+          this.identities.delete(identityOf(batch[0]!));
           continue;
         }
         this.kept.unshift(...batch);
@@ -177,6 +188,7 @@ export class EventBacklog {
       }
       this.sending = 0;
       published += batch.length;
+      for (const e of batch) this.identities.delete(identityOf(e));
     }
     this.options.logger.info('kept events published', {
       published,
@@ -189,4 +201,9 @@ export class EventBacklog {
     this.lost = 0;
     this.keptSinceEmpty = 0;
   }
+}
+
+/** CloudEvents identify an event by source and id together. */
+function identityOf(event: CloudEvent): string {
+  return `${event.source}\n${event.id}`;
 }

@@ -124,7 +124,17 @@ export type LeaseResult =
       /** The run's creation time, for end-to-end latency. */
       runCreatedAt: number;
     }
-  | { ok: false; reason: LeaseRefusal };
+  | {
+      ok: false;
+      reason: LeaseRefusal;
+      /**
+       * With `stale` and `run_ended`: the task's state and its attempt of the asked phase (the
+       * compensation attempt for `compensate`), so a caller can tell an attempt that ended from
+       * one that never will run without reading the run.
+       */
+      state?: TaskState;
+      attempt?: number;
+    };
 
 export interface CompleteInput {
   runId: string;

@@ -56,7 +56,12 @@ describe.each(backends)('Store contract: failure, cancellation, compensation ($n
       E: 'skipped',
     });
     expect((await ctx.store.getRun(id))?.status).toBe('running');
-    expect(await lease(ctx.store, id, 'C')).toEqual({ ok: false, reason: 'stale' });
+    expect(await lease(ctx.store, id, 'C')).toEqual({
+      ok: false,
+      reason: 'stale',
+      state: 'skipped',
+      attempt: 1,
+    });
     const last = await ctx.store.completeAttempt({
       runId: id,
       task: 'B',
@@ -103,7 +108,12 @@ describe.each(backends)('Store contract: failure, cancellation, compensation ($n
       cancelled: ['B', 'C'],
       run: { status: 'cancelled', durationMs: 50 },
     });
-    expect(await lease(ctx.store, id, 'B')).toEqual({ ok: false, reason: 'run_ended' });
+    expect(await lease(ctx.store, id, 'B')).toEqual({
+      ok: false,
+      reason: 'run_ended',
+      state: 'cancelled',
+      attempt: 1,
+    });
     const done = await ctx.store.completeAttempt({
       runId: id,
       task: 'A',
@@ -194,7 +204,12 @@ describe.each(backends)('Store contract: failure, cancellation, compensation ($n
       reason: 'compensating',
       cancelled: [],
     });
-    expect(await lease(ctx.store, id, 'charge', 1, 'execute')).toEqual({ ok: false, reason: 'stale' });
+    expect(await lease(ctx.store, id, 'charge', 1, 'execute')).toEqual({
+      ok: false,
+      reason: 'stale',
+      state: 'compensating',
+      attempt: 1,
+    });
 
     const chargeLease = await lease(ctx.store, id, 'charge', 1, 'compensate');
     expect(chargeLease).toMatchObject({ ok: true, result: { id: 'c-1' }, deps: { audit: 'audit-ok' } });
@@ -266,7 +281,12 @@ describe.each(backends)('Store contract: failure, cancellation, compensation ($n
       run: { status: 'failed', error: 'broken', failedTask: 'c' },
     });
     expect(await states(ctx.store, id)).toEqual({ a: 'compensated', b: 'compensation_failed', c: 'failed' });
-    expect(await lease(ctx.store, id, 'a', 1, 'compensate')).toEqual({ ok: false, reason: 'run_ended' });
+    expect(await lease(ctx.store, id, 'a', 1, 'compensate')).toEqual({
+      ok: false,
+      reason: 'run_ended',
+      state: 'compensated',
+      attempt: 1,
+    });
   });
 
   it('a failure with nothing compensable fails the run at once', async () => {

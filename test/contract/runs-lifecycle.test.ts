@@ -178,8 +178,18 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
       ok: false,
       reason: 'busy',
     });
-    expect(await lease(ctx.store, id, 'A', 2)).toEqual({ ok: false, reason: 'stale' });
-    expect(await lease(ctx.store, id, 'A', 1, 'compensate')).toEqual({ ok: false, reason: 'stale' });
+    expect(await lease(ctx.store, id, 'A', 2)).toEqual({
+      ok: false,
+      reason: 'stale',
+      state: 'running',
+      attempt: 1,
+    });
+    expect(await lease(ctx.store, id, 'A', 1, 'compensate')).toEqual({
+      ok: false,
+      reason: 'stale',
+      state: 'running',
+      attempt: 0,
+    });
   });
 
   it('a stale attempt cannot complete after its lease expired and it was re-queued', async () => {
@@ -206,7 +216,12 @@ describe.each(backends)('Store contract: run lifecycle ($name)', (backend) => {
       now: T0 + LEASE + 1,
     });
     expect(late).toEqual({ ok: false, reason: 'stale' });
-    expect(await lease(ctx.store, id, 'A', 1)).toEqual({ ok: false, reason: 'stale' });
+    expect(await lease(ctx.store, id, 'A', 1)).toEqual({
+      ok: false,
+      reason: 'stale',
+      state: 'queued',
+      attempt: 2,
+    });
     const view = await ctx.store.getRun(id);
     expect(view?.tasks[0]).toMatchObject({ state: 'queued', attempt: 2, error: 'lease expired' });
     const done = await runTask(ctx.store, id, 'A', 2, 'ok', T0 + LEASE + 2);

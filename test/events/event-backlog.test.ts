@@ -126,6 +126,25 @@ describe('EventBacklog', () => {
     expect(received).toEqual(['e1', 'e2', 'e3']);
   });
 
+  it('keeps an event reported again while it waits once (same source and id), and again once it is out', async () => {
+    down = true;
+    backlog.add(event(1), noAnswer());
+    backlog.add(event(2), noAnswer());
+    // A run's end announced again by the sweeper, say: the same event.
+    backlog.add(event(1), noAnswer());
+    expect(backlog.size).toBe(2);
+    down = false;
+    await waitFor(() => received.length === 2, 'the kept events to be delivered');
+    expect(received).toEqual(['e1', 'e2']);
+    expect(await counted()).toEqual({ waooaw_events_kept_total: 2 });
+    // Out: reported once more, it is kept (and published) again.
+    down = true;
+    backlog.add(event(1), noAnswer());
+    expect(backlog.size).toBe(1);
+    down = false;
+    await waitFor(() => received.length === 3, 'the event reported again');
+  });
+
   it('drops the oldest past its capacity, and says so once', async () => {
     backlog = make(3);
     down = true;

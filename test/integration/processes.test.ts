@@ -10,6 +10,8 @@ import { type AppHandle, redis, startApp } from './backends.js';
 import { sharedWorkflows } from './fixtures/shared-workflows.js';
 
 const FIXTURE = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
+/** Reads what the workers recorded (executions) in Redis. */
+const client = new Redis(REDIS_URL);
 
 interface Worker {
   child: ChildProcess;
@@ -28,6 +30,17 @@ function spawnWorker(ns: string, mode: 'hang' | 'work', dieOn?: string): Promise
     child,
     lines,
   }));
+}
+
+/** The shared workflows as this process runs them: each execution recorded in Redis with its pid. */
+function recordingWorkflows(ns: string) {
+  return sharedWorkflows({
+    mode: 'work',
+    record: async (line) => {
+      await client.rpush(`${ns}executions`, `${line}:${process.pid}`);
+    },
+    announce: () => {},
+  });
 }
 
 /** Publishes from the test process, through an app that is never started: it runs nothing. */
@@ -52,7 +65,6 @@ describe('real worker processes on Redis', () => {
   let ns = '';
   const children: ChildProcess[] = [];
   let handle: AppHandle | undefined;
-  const client = new Redis(REDIS_URL);
 
   afterEach(async () => {
     for (const c of children.splice(0)) {
@@ -105,19 +117,9 @@ describe('real worker processes on Redis', () => {
     await parts.close();
 
     // A second process takes over; its sweeper finds the expired lease.
-    handle = await startApp(
-      redis,
-      ns,
-      sharedWorkflows({
-        mode: 'work',
-        record: async (line) => {
-          await client.rpush(`${ns}executions`, `${line}:${process.pid}`);
-        },
-        announce: () => {},
-      }),
-      [recorder.consumer()],
-      { orchestrator: { leaseGraceMs: 100 } },
-    );
+    handle = await startApp(redis, ns, recordingWorkflows(ns), [recorder.consumer()], {
+      orchestrator: { leaseGraceMs: 100 },
+    });
     const sweeper = setInterval(() => void handle?.app.sweep(), 100);
     try {
       await waitFor(
@@ -207,18 +209,7 @@ describe('real worker processes on Redis', () => {
     await parts.close();
 
     const recorder = new EventRecorder();
-    handle = await startApp(
-      redis,
-      ns,
-      sharedWorkflows({
-        mode: 'work',
-        record: async (line) => {
-          await client.rpush(`${ns}executions`, `${line}:${process.pid}`);
-        },
-        announce: () => {},
-      }),
-      [recorder.consumer()],
-    );
+    handle = await startApp(redis, ns, recordingWorkflows(ns), [recorder.consumer()]);
     // No sweeper: the queued timeout (5 min) would release b and c only much later.
     await waitFor(
       () => recorder.ofType('orchestration.workflow.completed')[0],

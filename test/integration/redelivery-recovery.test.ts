@@ -24,6 +24,22 @@ const doomed = defineWorkflow({ name: 'recover-doomed' }).task(
   },
 );
 
+/** `b` fails for good; the compensation of `a` fails for good too. */
+const unwinding = defineWorkflow({ name: 'recover-unwinding' })
+  .task(
+    'a',
+    { compensationRetry: { maxAttempts: 1 } },
+    {
+      run: async () => 1,
+      compensate: async () => {
+        throw new Error('cannot undo');
+      },
+    },
+  )
+  .task('b', { dependsOn: ['a'], retry: { maxAttempts: 1 } }, async () => {
+    throw new Error('b broke');
+  });
+
 /** Refuses the next `n` DLQ writes as a server refuses (not resent). */
 function refusingDlq(store: Store, n: number): Store {
   const add = store.addDlq.bind(store);
@@ -159,5 +175,61 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     const alerts = await store.readEvents({ limit: 10, types: ['orchestration.alert'] });
     expect(new Set(alerts.map((a) => a.event.id))).toEqual(new Set([`${runId}:x:alert`]));
     expect(alerts[0]!.event.data).toMatchObject({ dlq_id: entries[0]!.id });
+  });
+
+  it("writes the DLQ entry of a compensation's final failure it could not write, once, when delivered again", async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [unwinding] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-unwinding' });
+    const call = (task: string, phase: 'execute' | 'compensate' = 'execute'): TaskInvocation => ({
+      kind: 'task',
+      runId,
+      workflow: 'recover-unwinding',
+      task,
+      attempt: 1,
+      phase,
+    });
+    expect((await app.orchestrator.handleTask(call('a'))).status).toBe('ack');
+    expect((await app.orchestrator.handleTask(call('b'))).status).toBe('ack');
+    const store = refusingDlq(parts.store, 1);
+    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toMatchObject({ status: 'retry' });
+    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toEqual({ status: 'ack' });
+    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toEqual({ status: 'ack' });
+    const entries = await store.listDlq({ limit: 10 });
+    expect(entries.map((e) => `${e.task}:${e.reason}`).sort()).toEqual([
+      'a:compensation failed',
+      'b:retries exhausted',
+    ]);
+    const alerts = await store.readEvents({ limit: 10, types: ['orchestration.alert'] });
+    expect([...new Set(alerts.map((a) => a.event.id))].sort()).toEqual([
+      `${runId}:a:compensate:alert`,
+      `${runId}:b:alert`,
+    ]);
+    expect((await store.getRun(runId))?.status).toBe('failed');
+  });
+
+  it('reads nothing more for the refused invocations of a cancelled run', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    let reads = 0;
+    const getRun = parts.store.getRun.bind(parts.store);
+    parts.store.getRun = (runId) => {
+      reads++;
+      return getRun(runId);
+    };
+    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [fan] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-fan' });
+    await app.orchestrator.cancelRun(runId);
+    const a: TaskInvocation = {
+      kind: 'task',
+      runId,
+      workflow: 'recover-fan',
+      task: 'a',
+      attempt: 1,
+      phase: 'execute',
+    };
+    expect(await app.orchestrator.handleTask(a)).toEqual({ status: 'ack' });
+    expect(reads).toBe(0);
   });
 });

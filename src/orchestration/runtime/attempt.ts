@@ -75,8 +75,8 @@ async function attempt(
     logger.debug('attempt not leased', { ...invocation, reason: lease.reason });
     span.setAttribute(ATTR.taskOutcome, 'not_leased');
     // Ended already: maybe by a process that stopped before reporting it and acknowledging.
-    if (phase === 'execute' && (lease.reason === 'stale' || lease.reason === 'run_ended')) {
-      return recoverEnded(config, effects, workflow, invocation, injectContext(ctx), background);
+    if (lease.reason === 'stale' || lease.reason === 'run_ended') {
+      return recoverEnded(config, effects, workflow, invocation, lease, injectContext(ctx), background);
     }
     return { status: 'ack' };
   }

@@ -75,8 +75,13 @@ export interface LifecycleListener {
   taskCompleted?(event: TaskCompletedEvent): void | Promise<void>;
   taskFailed?(event: TaskFailedEvent): void | Promise<void>;
   tasksSkipped?(event: TasksSkippedEvent): void | Promise<void>;
-  /** The run ended, or started compensating (`status: 'compensating'`). */
-  runChanged?(event: RunEndedEvent): void | Promise<void>;
+  /**
+   * The run ended, or started compensating (`status: 'compensating'`). An ended run owes its end to
+   * the listener until this call resolves; resolving `false` says it is not out yet (kept to
+   * publish later): the run still owes it, and the sweeper calls again after the grace period
+   * (`recovered: true`) if this process stops first.
+   */
+  runChanged?(event: RunEndedEvent): unknown;
 }
 
 /**

@@ -8,6 +8,7 @@ import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
 import { BackgroundWork, ListenerCalls } from './lifecycle.js';
+import { announcingRunEnds } from './run-announcements.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
 
@@ -46,7 +47,8 @@ export class Orchestrator {
   private readonly background = new BackgroundWork();
 
   constructor(options: OrchestratorOptions) {
-    this.config = resolveOptions(options);
+    const config = resolveOptions(options);
+    this.config = { ...config, listener: announcingRunEnds(config.listener, config.store, config.logger) };
     this.effects = new RunEffects(this.config);
   }
 
@@ -177,7 +179,7 @@ export class Orchestrator {
         logger.error('sweep could not enqueue what it released', { runId, error: String(error) });
       }
     }
-    // Run ends still owed to the bus: the publisher reports each one published (runAnnounced).
+    // Run ends still owed (the listener reports each one out: announcingRunEnds).
     const unannounced = swept.unannounced ?? [];
     for (const u of unannounced) {
       calls.emit('runChanged', { ...u.run, runId: u.runId, endedAt: u.endedAt, recovered: true });

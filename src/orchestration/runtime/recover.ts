@@ -1,5 +1,5 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
-import type { ReadyTask } from '../../store/index.js';
+import type { ReadyTask, TaskState } from '../../store/index.js';
 import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
@@ -16,25 +16,36 @@ import type { RunEffects } from './run-effects.js';
  *   first attempt (`task.created`, enqueued);
  * - failed with a retry scheduled and not started yet: `task.failed` (will retry), and the retry
  *   (enqueued for its backoff time);
- * - failed for good: `task.failed`, its DLQ entry (keyed by run, task and phase: written once
- *   however often it is reported) and `orchestration.alert`.
- * Anything else (a later attempt under way; compensation) gets the acknowledgement alone.
+ * - failed for good (a task, or a compensation step): `task.failed`, its DLQ entry (keyed by run,
+ *   task and phase: written once however often it is reported) and `orchestration.alert`.
+ * Anything else (a later attempt under way, a task skipped or cancelled) gets the acknowledgement
+ * alone, told by the lease's refusal without reading the run.
  */
 export async function recoverEnded(
   config: OrchestratorConfig,
   effects: RunEffects,
   workflow: AnyWorkflow,
   invocation: TaskInvocation,
+  refusal: { state?: TaskState; attempt?: number },
   trace: TraceCarrier,
   background?: BackgroundWork,
 ): Promise<InvokeOutcome> {
+  const n = invocation.attempt;
+  const execute = invocation.phase === 'execute';
+  const candidate = execute
+    ? (refusal.state === 'completed' && refusal.attempt === n) ||
+      (refusal.state === 'failed' && refusal.attempt === n) ||
+      (refusal.state === 'queued' && refusal.attempt === n + 1)
+    : refusal.state === 'compensation_failed' && refusal.attempt === n;
+  if (!candidate) return { status: 'ack' };
   const run = await config.store.getRun(invocation.runId);
   const task = run?.tasks.find((t) => t.name === invocation.task);
   if (!run || !task) return { status: 'ack' };
-  const completed = task.state === 'completed' && task.attempt === invocation.attempt;
-  const retrying =
-    task.state === 'queued' && task.attempt === invocation.attempt + 1 && task.error !== undefined;
-  const failed = task.state === 'failed' && task.attempt === invocation.attempt;
+  const completed = execute && task.state === 'completed' && task.attempt === n;
+  const retrying = execute && task.state === 'queued' && task.attempt === n + 1 && task.error !== undefined;
+  const failed = execute
+    ? task.state === 'failed' && task.attempt === n
+    : task.state === 'compensation_failed';
   if (!completed && !retrying && !failed) return { status: 'ack' };
   config.logger.info('attempt ended before, not acknowledged: reporting it again', {
     runId: run.runId,
@@ -46,8 +57,8 @@ export async function recoverEnded(
     runId: run.runId,
     workflow: workflow.name,
     task: task.name,
-    attempt: invocation.attempt,
-    phase: 'execute' as const,
+    attempt: n,
+    phase: invocation.phase,
     meta,
     recovered: true as const,
   };

@@ -7,7 +7,8 @@
 --         time (its reply was lost), not `busy`
 --
 -- Returns JSON LeaseResult: { ok: true, workflow, input, deps, result?, meta, attempt, runCreatedAt }
--- or { ok: false, reason: not_found | run_ended | busy | stale }.
+-- or { ok: false, reason: not_found | run_ended | busy | stale }; run_ended and stale also carry the
+-- task's state and its attempt of the asked phase.
 -- Execute: queued -> running. Compensate: the compensating task is marked leased. Deadline = now + leaseMs.
 --- @include "includes/keys"
 --- @include "includes/replay"
@@ -27,19 +28,26 @@ else
 end
 local state = taskGet(ctx, name, 'state')
 if not state then return refusal('not_found') end
-if isTerminalRun(status) then return refusal('run_ended') end
+-- The attempt already ended, or never will: where the task is instead.
+local function ended(reason)
+  local current = taskGet(ctx, name, phase == 'execute' and 'attempt' or 'cattempt')
+  return jsonObject({
+    'ok', 'false', 'reason', cjson.encode(reason), 'state', cjson.encode(state), 'attempt', tostring(tonumber(current) or 0),
+  })
+end
+if isTerminalRun(status) then return ended('run_ended') end
 
 if phase == 'execute' then
-  if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return refusal('stale') end
+  if tonumber(taskGet(ctx, name, 'attempt')) ~= attempt then return ended('stale') end
   if state == 'running' then
     if not sameLease(ctx, name, token) then return refusal('busy') end
   elseif state ~= 'queued' then
-    return refusal('stale')
+    return ended('stale')
   else
     moveTask(ctx, name, 'running', 'workerId', ARGV[5], 'startedAt', ARGV[6], 'lease', token)
   end
 else
-  if state ~= 'compensating' or tonumber(taskGet(ctx, name, 'cattempt')) ~= attempt then return refusal('stale') end
+  if state ~= 'compensating' or tonumber(taskGet(ctx, name, 'cattempt')) ~= attempt then return ended('stale') end
   if taskGet(ctx, name, 'cleased') == '1' then
     if not sameLease(ctx, name, token) then return refusal('busy') end
   else

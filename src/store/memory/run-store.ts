@@ -113,23 +113,29 @@ export class MemoryRunStore implements RunStore {
     const run = this.state.runs.get(input.runId);
     const task = run?.tasks.get(input.task);
     if (!run || !task) return { ok: false, reason: 'not_found' };
-    if (TERMINAL_RUN_STATES.includes(run.status)) return { ok: false, reason: 'run_ended' };
+    // The attempt already ended, or never will: where the task is instead.
+    const ended = (reason: 'stale' | 'run_ended'): LeaseResult => ({
+      ok: false,
+      reason,
+      state: task.state,
+      attempt: input.phase === 'execute' ? task.attempt : task.compAttempt,
+    });
+    if (TERMINAL_RUN_STATES.includes(run.status)) return ended('run_ended');
     const ctx = new RunContext(this.state, run, input.now);
     // Leased already: by this very call sent again (same token), or by another (busy).
     let replay = false;
     if (input.phase === 'execute') {
-      if (task.attempt !== input.attempt) return { ok: false, reason: 'stale' };
+      if (task.attempt !== input.attempt) return ended('stale');
       if (task.state === 'running') {
         if (!sameLease(task, input.token)) return { ok: false, reason: 'busy' };
         replay = true;
       } else if (task.state !== 'queued') {
-        return { ok: false, reason: 'stale' };
+        return ended('stale');
       } else {
         ctx.moveTask(input.task, 'running');
       }
     } else {
-      if (task.state !== 'compensating' || task.compAttempt !== input.attempt)
-        return { ok: false, reason: 'stale' };
+      if (task.state !== 'compensating' || task.compAttempt !== input.attempt) return ended('stale');
       if (task.compLeased) {
         if (!sameLease(task, input.token)) return { ok: false, reason: 'busy' };
         replay = true;
