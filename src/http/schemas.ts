@@ -193,6 +193,10 @@ export const TaskViewSchema = z
       .number()
       .optional()
       .openapi({ description: 'A retry waiting out its backoff starts at or after this epoch ms' }),
+    compensation: z
+      .object({ attempt: z.number().int(), leased: z.boolean() })
+      .optional()
+      .openapi({ description: 'Once the task is being (or was) compensated: its compensation attempt' }),
   })
   .openapi('TaskView');
 

@@ -279,6 +279,8 @@ export interface TaskView {
   workerId?: string;
   /** A retry waiting out its backoff: the epoch ms before which it will not start. */
   nextAttemptAt?: number;
+  /** Once the task is being (or was) compensated: its compensation attempt, and whether it is leased. */
+  compensation?: { attempt: number; leased: boolean };
 }
 
 export interface RunView {

@@ -40,6 +40,14 @@ const unwinding = defineWorkflow({ name: 'recover-unwinding' })
     throw new Error('b broke');
   });
 
+/** `c` fails for good: the saga undoes `b`, then `a`. */
+const saga = defineWorkflow({ name: 'recover-saga' })
+  .task('a', { run: async () => 1, compensate: async () => {} })
+  .task('b', { dependsOn: ['a'] }, { run: async () => 2, compensate: async () => {} })
+  .task('c', { dependsOn: ['b'], retry: { maxAttempts: 1 } }, async () => {
+    throw new Error('c broke');
+  });
+
 /** Refuses the next `n` DLQ writes as a server refuses (not resent). */
 function refusingDlq(store: Store, n: number): Store {
   const add = store.addDlq.bind(store);
@@ -231,5 +239,37 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     };
     expect(await app.orchestrator.handleTask(a)).toEqual({ status: 'ack' });
     expect(reads).toBe(0);
+  });
+
+  it('hands over the next compensation step a recorded compensation released', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [saga] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-saga' });
+    const call = (task: string, phase: 'execute' | 'compensate' = 'execute'): TaskInvocation => ({
+      kind: 'task',
+      runId,
+      workflow: 'recover-saga',
+      task,
+      attempt: 1,
+      phase,
+    });
+    for (const t of ['a', 'b', 'c']) expect((await app.orchestrator.handleTask(call(t))).status).toBe('ack');
+    // A first process undid `b` and recorded it, then stopped: `a`'s step is released, not enqueued.
+    const step = { runId, task: 'b', attempt: 1, phase: 'compensate' as const };
+    expect(
+      (await parts.store.leaseAttempt({ ...step, workerId: 'gone', now: Date.now(), leaseMs: 60_000 })).ok,
+    ).toBe(true);
+    expect((await parts.store.completeAttempt({ ...step, result: null, now: Date.now() })).ok).toBe(true);
+    const view = await parts.store.getRun(runId);
+    expect(view?.tasks.find((t) => t.name === 'a')).toMatchObject({
+      state: 'compensating',
+      compensation: { attempt: 1, leased: false },
+    });
+    const outcome = await app.orchestrator.handleTask(call('b', 'compensate'));
+    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
+    expect(followUps.map((f) => f.invocation)).toEqual([
+      expect.objectContaining({ task: 'a', phase: 'compensate', attempt: 1 }),
+    ]);
   });
 });

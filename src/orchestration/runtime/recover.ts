@@ -1,10 +1,16 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
-import type { ReadyTask, TaskState } from '../../store/index.js';
+import type { ReadyTask, RunView, TaskState, TaskView } from '../../store/index.js';
 import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
 import type { AnyWorkflow } from './registry.js';
 import type { RunEffects } from './run-effects.js';
+
+/** What the lease's refusal says of the task: its state and its attempt of the asked phase. */
+export interface RefusedLease {
+  state?: TaskState;
+  attempt?: number;
+}
 
 /**
  * An invocation delivered again whose attempt already ended: the process that ran it recorded the
@@ -12,12 +18,14 @@ import type { RunEffects } from './run-effects.js';
  * have done after recording is done again from the store, under the same event ids (a consumer can
  * drop a second copy), and what it released goes out with this acknowledgement instead of after
  * the sweeper's queued timeout:
- * - completed: `task.started` and `task.completed`, and the dependents still waiting for their
- *   first attempt (`task.created`, enqueued);
- * - failed with a retry scheduled and not started yet: `task.failed` (will retry), and the retry
- *   (enqueued for its backoff time);
- * - failed for good (a task, or a compensation step): `task.failed`, its DLQ entry (keyed by run,
- *   task and phase: written once however often it is reported) and `orchestration.alert`.
+ * - a completed task: `task.started` and `task.completed`, and its dependents still waiting for
+ *   their first attempt (`task.created`, enqueued);
+ * - a failed attempt (of a task or a compensation step) whose retry has not started:
+ *   `task.failed` (will retry), and the retry, due after its backoff;
+ * - a final failure (of a task or a compensation step): `task.failed`, its DLQ entry (keyed by run,
+ *   task and phase: written once however often it is reported) and `orchestration.alert`;
+ * - and in every case, the compensation steps waiting for a lease (a failure or a completion
+ *   may have started or continued the saga).
  * Anything else (a later attempt under way, a task skipped or cancelled) gets the acknowledgement
  * alone, told by the lease's refusal without reading the run.
  */
@@ -26,87 +34,54 @@ export async function recoverEnded(
   effects: RunEffects,
   workflow: AnyWorkflow,
   invocation: TaskInvocation,
-  refusal: { state?: TaskState; attempt?: number },
+  refusal: RefusedLease,
   trace: TraceCarrier,
   background?: BackgroundWork,
 ): Promise<InvokeOutcome> {
-  const n = invocation.attempt;
-  const execute = invocation.phase === 'execute';
-  const candidate = execute
-    ? (refusal.state === 'completed' && refusal.attempt === n) ||
-      (refusal.state === 'failed' && refusal.attempt === n) ||
-      (refusal.state === 'queued' && refusal.attempt === n + 1)
-    : refusal.state === 'compensation_failed' && refusal.attempt === n;
-  if (!candidate) return { status: 'ack' };
+  if (!mayHaveEnded(invocation, refusal)) return { status: 'ack' };
   const run = await config.store.getRun(invocation.runId);
   const task = run?.tasks.find((t) => t.name === invocation.task);
   if (!run || !task) return { status: 'ack' };
-  const completed = execute && task.state === 'completed' && task.attempt === n;
-  const retrying = execute && task.state === 'queued' && task.attempt === n + 1 && task.error !== undefined;
-  const failed = execute
-    ? task.state === 'failed' && task.attempt === n
-    : task.state === 'compensation_failed';
-  if (!completed && !retrying && !failed) return { status: 'ack' };
+  const outcome = endedAs(invocation, task);
+  if (!outcome) return { status: 'ack' };
   config.logger.info('attempt ended before, not acknowledged: reporting it again', {
     runId: run.runId,
     task: task.name,
     attempt: invocation.attempt,
+    phase: invocation.phase,
+    outcome,
   });
-  const meta = trace.traceparent ? { ...run.meta, ...trace } : run.meta;
+  const now = config.clock();
   const ref = {
     runId: run.runId,
     workflow: workflow.name,
     task: task.name,
-    attempt: n,
+    attempt: invocation.attempt,
     phase: invocation.phase,
-    meta,
+    meta: trace.traceparent ? { ...run.meta, ...trace } : run.meta,
     recovered: true as const,
   };
-  const now = config.clock();
   const workerId = task.workerId ?? '';
+  const error = task.error ?? '';
   const calls = new ListenerCalls(config.listener, background);
-  let released: ReadyTask[] = [];
-  if (failed) {
-    // Critical, as the first time: if the DLQ entry cannot be written, the invocation comes again.
-    calls.emit(
-      'taskFailed',
-      { ...ref, error: task.error ?? '', willRetry: false, workerId, failedAt: task.endedAt ?? now },
-      { critical: true },
-    );
-  } else if (completed) {
+  const released = waitingCompensationSteps(run);
+  if (outcome === 'completed') {
     const startedAt = task.startedAt ?? run.createdAt;
     const completedAt = task.endedAt ?? startedAt;
     calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: run.createdAt });
-    calls.emit('taskCompleted', {
-      ...ref,
-      result: task.result ?? null,
-      durationMs: completedAt - startedAt,
-      workerId,
-      completedAt,
-    });
-    released = run.tasks
-      .filter((t) => t.dependsOn.includes(task.name) && t.state === 'queued' && t.attempt === 1)
-      .map((t) => ({ runId: run.runId, task: t.name, attempt: 1, phase: 'execute', priority: t.priority }));
-  } else {
+    const durationMs = completedAt - startedAt;
+    calls.emit('taskCompleted', { ...ref, result: task.result ?? null, durationMs, workerId, completedAt });
+    released.push(...waitingDependents(run, task.name));
+  } else if (outcome === 'retrying') {
     const nextAttemptAt = task.nextAttemptAt;
-    calls.emit('taskFailed', {
-      ...ref,
-      error: task.error ?? '',
-      willRetry: true,
-      ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
-      workerId,
-      failedAt: now,
-    });
-    released = [
-      {
-        runId: run.runId,
-        task: task.name,
-        attempt: task.attempt,
-        phase: 'execute',
-        priority: task.priority,
-        ...(nextAttemptAt === undefined ? {} : { notBefore: nextAttemptAt }),
-      },
-    ];
+    const retry = { willRetry: true, ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }) };
+    calls.emit('taskFailed', { ...ref, error, ...retry, workerId, failedAt: now });
+    // A compensation step's retry is among the waiting steps already.
+    if (invocation.phase === 'execute') released.push(readyOf(run, task, task.attempt, 'execute'));
+  } else if (outcome === 'failed') {
+    // Critical, as the first time: if the DLQ entry cannot be written, the invocation comes again.
+    const failedAt = task.endedAt ?? now;
+    calls.emit('taskFailed', { ...ref, error, willRetry: false, workerId, failedAt }, { critical: true });
   }
   const followUps: Envelope[] = [];
   // Not a run end: one still owed is published by the sweeper (it cannot be told apart here).
@@ -123,4 +98,55 @@ export async function recoverEnded(
     });
   }
   return followUps.length > 0 ? { status: 'ack', followUps } : { status: 'ack' };
+}
+
+/** From the lease's refusal alone: whether this attempt may have ended (else nothing to read). */
+function mayHaveEnded({ phase, attempt: n }: TaskInvocation, { state, attempt }: RefusedLease): boolean {
+  if (phase === 'execute') {
+    return (
+      ((state === 'completed' || state === 'failed') && attempt === n) ||
+      (state === 'queued' && attempt === n + 1)
+    );
+  }
+  return (
+    ((state === 'compensated' || state === 'compensation_failed') && attempt === n) ||
+    (state === 'compensating' && attempt === n + 1)
+  );
+}
+
+type Ended = 'completed' | 'retrying' | 'failed';
+
+/** How the invocation's attempt ended, as the run shows it now; undefined if it has not. */
+function endedAs({ phase, attempt: n }: TaskInvocation, task: TaskView): Ended | undefined {
+  if (phase === 'execute') {
+    if (task.state === 'completed' && task.attempt === n) return 'completed';
+    if (task.state === 'failed' && task.attempt === n) return 'failed';
+    if (task.state === 'queued' && task.attempt === n + 1 && task.error !== undefined) return 'retrying';
+    return undefined;
+  }
+  const step = task.compensation;
+  if (task.state === 'compensated' && step?.attempt === n) return 'completed';
+  if (task.state === 'compensation_failed' && step?.attempt === n) return 'failed';
+  if (task.state === 'compensating' && step?.attempt === n + 1 && !step.leased) return 'retrying';
+  return undefined;
+}
+
+function readyOf(run: RunView, task: TaskView, attempt: number, phase: ReadyTask['phase']): ReadyTask {
+  const ready: ReadyTask = { runId: run.runId, task: task.name, attempt, phase, priority: task.priority };
+  if (task.nextAttemptAt !== undefined) ready.notBefore = task.nextAttemptAt;
+  return ready;
+}
+
+/** Dependents of `name` released and still waiting for their first attempt. */
+function waitingDependents(run: RunView, name: string): ReadyTask[] {
+  return run.tasks
+    .filter((t) => t.dependsOn.includes(name) && t.state === 'queued' && t.attempt === 1)
+    .map((t) => readyOf(run, t, 1, 'execute'));
+}
+
+/** Compensation steps waiting for a lease (enqueued again: a pending copy is dropped as a duplicate). */
+function waitingCompensationSteps(run: RunView): ReadyTask[] {
+  return run.tasks
+    .filter((t) => t.state === 'compensating' && t.compensation && !t.compensation.leased)
+    .map((t) => readyOf(run, t, t.compensation!.attempt, 'compensate'));
 }

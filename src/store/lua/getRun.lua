@@ -29,6 +29,13 @@ for _, name in ipairs(cjson.decode(run[8])) do
   if f('startedAt') then view[#view + 1] = 'startedAt'; view[#view + 1] = f('startedAt') end
   if f('endedAt') then view[#view + 1] = 'endedAt'; view[#view + 1] = f('endedAt') end
   if f('workerId') then view[#view + 1] = 'workerId'; view[#view + 1] = cjson.encode(f('workerId')) end
+  local state = f('state')
+  if state == 'compensating' or state == 'compensated' or state == 'compensation_failed' then
+    view[#view + 1] = 'compensation'
+    view[#view + 1] = jsonObject({
+      'attempt', tostring(tonumber(f('cattempt')) or 0), 'leased', f('cleased') == '1' and 'true' or 'false',
+    })
+  end
   local waiting = f('state') == 'queued' or (f('state') == 'compensating' and f('cleased') ~= '1')
   if waiting and f('notBefore') then view[#view + 1] = 'nextAttemptAt'; view[#view + 1] = f('notBefore') end
   tasks[#tasks + 1] = jsonObject(view)

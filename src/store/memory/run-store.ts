@@ -368,6 +368,9 @@ export class MemoryRunStore implements RunStore {
       if (t.startedAt !== undefined) view.startedAt = t.startedAt;
       if (t.endedAt !== undefined) view.endedAt = t.endedAt;
       if (t.workerId !== undefined) view.workerId = t.workerId;
+      if (t.state === 'compensating' || t.state === 'compensated' || t.state === 'compensation_failed') {
+        view.compensation = { attempt: t.compAttempt, leased: t.compLeased };
+      }
       const waiting = t.state === 'queued' || (t.state === 'compensating' && !t.compLeased);
       if (waiting && t.notBefore !== undefined) view.nextAttemptAt = t.notBefore;
       return view;
