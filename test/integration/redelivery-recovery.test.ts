@@ -48,6 +48,20 @@ const saga = defineWorkflow({ name: 'recover-saga' })
     throw new Error('c broke');
   });
 
+/** `b` fails for good while `a` (compensable) still runs: `a`'s completion starts its own undoing. */
+const race = defineWorkflow({ name: 'recover-race' })
+  .task('a', { run: async () => 1, compensate: async () => {} })
+  .task('b', { retry: { maxAttempts: 1 } }, async () => {
+    throw new Error('b broke');
+  });
+
+/** `a` completes on its second attempt, then `b` fails for good: `a` is undone. */
+const twice = defineWorkflow({ name: 'recover-twice' })
+  .task('a', { retry: { maxAttempts: 2 } }, { run: async () => 1, compensate: async () => {} })
+  .task('b', { dependsOn: ['a'], retry: { maxAttempts: 1 } }, async () => {
+    throw new Error('b broke');
+  });
+
 /** Refuses the next `n` DLQ writes as a server refuses (not resent). */
 function refusingDlq(store: Store, n: number): Store {
   const add = store.addDlq.bind(store);
@@ -145,6 +159,7 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     expect(followUps.map((f) => (f.invocation as TaskInvocation).attempt)).toEqual([2]);
     expect(followUps[0]!.options?.delayMs).toBeGreaterThan(50_000);
     expect(await ids('orchestration.task.failed')).toEqual([`${runId}:a:1:failed`]);
+    expect(await ids('orchestration.task.started')).toEqual([`${runId}:a:1:started`]);
     const [failed] = await parts!.store.readEvents({ limit: 1, types: ['orchestration.task.failed'] });
     expect(failed!.event.data).toMatchObject({ name: 'a', attempt: 1, error: 'boom', will_retry: true });
     expect(await parts!.store.listDlq({ limit: 10 })).toEqual([]);
@@ -271,5 +286,105 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     expect(followUps.map((f) => f.invocation)).toEqual([
       expect.objectContaining({ task: 'a', phase: 'compensate', attempt: 1 }),
     ]);
+  });
+
+  /** Plays the first process: a lease then a completion or failure, recorded by the store alone. */
+  const now = () => Date.now();
+  const leased = async (
+    store: Store,
+    step: { runId: string; task: string; attempt: number; phase: 'execute' | 'compensate' },
+  ) =>
+    expect((await store.leaseAttempt({ ...step, workerId: 'gone', now: now(), leaseMs: 60_000 })).ok).toBe(
+      true,
+    );
+
+  it("reports a completion that started its own task's undoing, and hands over that step", async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [race] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-race' });
+    const a = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
+    await leased(parts.store, a);
+    const b: TaskInvocation = {
+      kind: 'task',
+      runId,
+      workflow: 'recover-race',
+      task: 'b',
+      attempt: 1,
+      phase: 'execute',
+    };
+    expect((await app.orchestrator.handleTask(b)).status).toBe('ack');
+    const done = await parts.store.completeAttempt({ ...a, result: 1, now: now() });
+    expect(done.ok && done.ready.map((r) => `${r.task}:${r.phase}:${r.attempt}`)).toEqual(['a:compensate:1']);
+    const outcome = await app.orchestrator.handleTask({ ...a, kind: 'task', workflow: 'recover-race' });
+    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
+    expect(followUps.map((f) => f.invocation)).toEqual([
+      expect.objectContaining({ task: 'a', phase: 'compensate', attempt: 1 }),
+    ]);
+    const completed = await parts.store.readEvents({ limit: 10, types: ['orchestration.task.completed'] });
+    expect(completed.map((l) => [l.event.id, (l.event.data as { worker_id: string }).worker_id])).toEqual([
+      [`${runId}:a:1:completed`, 'gone'],
+    ]);
+  });
+
+  it('reports nothing of the task itself for a compensation step that completed', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [twice] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-twice' });
+    const s = parts.store;
+    const a1 = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
+    await leased(s, a1);
+    expect((await s.failAttempt({ ...a1, error: 'flaky', now: now(), retryAt: now() })).ok).toBe(true);
+    await leased(s, { ...a1, attempt: 2 });
+    expect((await s.completeAttempt({ ...a1, attempt: 2, result: 1, now: now() })).ok).toBe(true);
+    const b: TaskInvocation = {
+      kind: 'task',
+      runId,
+      workflow: 'recover-twice',
+      task: 'b',
+      attempt: 1,
+      phase: 'execute',
+    };
+    expect((await app.orchestrator.handleTask(b)).status).toBe('ack');
+    const undo = { runId, task: 'a', attempt: 1, phase: 'compensate' as const };
+    await leased(s, undo);
+    expect((await s.completeAttempt({ ...undo, result: null, now: now() })).ok).toBe(true);
+    const types = ['orchestration.task.completed', 'orchestration.task.started'];
+    const before = (await s.readEvents({ limit: 50, types })).map((l) => l.event.id);
+    expect(await app.orchestrator.handleTask({ ...undo, kind: 'task', workflow: 'recover-twice' })).toEqual({
+      status: 'ack',
+    });
+    expect((await s.readEvents({ limit: 50, types })).map((l) => l.event.id)).toEqual(before);
+  });
+
+  it('hands over what a final failure released even when its DLQ entry is refused again', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const store = refusingDlq(parts.store, 1);
+    const enqueued: unknown[] = [];
+    const enqueue = parts.transport.enqueue.bind(parts.transport);
+    parts.transport.enqueue = async (items) => {
+      enqueued.push(...items.map((i) => i.invocation));
+      return enqueue(items);
+    };
+    const app = createWaooaw({ store, transport: parts.transport, workflows: [saga] });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-saga' });
+    const call = (task: string): TaskInvocation => ({
+      kind: 'task',
+      runId,
+      workflow: 'recover-saga',
+      task,
+      attempt: 1,
+      phase: 'execute',
+    });
+    for (const t of ['a', 'b']) expect((await app.orchestrator.handleTask(call(t))).status).toBe('ack');
+    // A first process fails `c` for good (the saga starts with `b`), then stops.
+    const c = { runId, task: 'c', attempt: 1, phase: 'execute' as const };
+    await leased(store, c);
+    expect((await store.failAttempt({ ...c, error: 'c broke', now: now() })).ok).toBe(true);
+    enqueued.length = 0;
+    expect(await app.orchestrator.handleTask(call('c'))).toMatchObject({ status: 'retry' });
+    expect(enqueued).toEqual([expect.objectContaining({ task: 'b', phase: 'compensate', attempt: 1 })]);
   });
 });

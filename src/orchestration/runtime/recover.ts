@@ -1,5 +1,11 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
-import type { ReadyTask, RunView, TaskState, TaskView } from '../../store/index.js';
+import {
+  type ReadyTask,
+  type RunView,
+  type TaskState,
+  type TaskView,
+  withResends,
+} from '../../store/index.js';
 import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
 import { type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
@@ -19,11 +25,15 @@ export interface RefusedLease {
  * drop a second copy), and what it released goes out with this acknowledgement instead of after
  * the sweeper's queued timeout:
  * - a completed task: `task.started` and `task.completed`, and its dependents still waiting for
- *   their first attempt (`task.created`, enqueued);
- * - a failed attempt (of a task or a compensation step) whose retry has not started:
- *   `task.failed` (will retry), and the retry, due after its backoff;
- * - a final failure (of a task or a compensation step): `task.failed`, its DLQ entry (keyed by run,
- *   task and phase: written once however often it is reported) and `orchestration.alert`;
+ *   their first attempt (`task.created`, enqueued); a task whose completion already started its
+ *   own compensation the same, while that compensation has not been leased (after, the task's
+ *   fields are the compensation's);
+ * - a failed attempt whose retry has not started: `task.started` and `task.failed` (will retry),
+ *   and the retry, due after its backoff;
+ * - a final failure: `task.started`, `task.failed`, its DLQ entry (keyed by run, task and phase:
+ *   written once however often it is reported) and `orchestration.alert`;
+ * - a compensation step: nothing for one that completed (as the first time), `task.failed` for
+ *   one that failed (and its DLQ entry for good);
  * - and in every case, the compensation steps waiting for a lease (a failure or a completion
  *   may have started or continued the saga).
  * Anything else (a later attempt under way, a task skipped or cancelled) gets the acknowledgement
@@ -42,14 +52,14 @@ export async function recoverEnded(
   const run = await config.store.getRun(invocation.runId);
   const task = run?.tasks.find((t) => t.name === invocation.task);
   if (!run || !task) return { status: 'ack' };
-  const outcome = endedAs(invocation, task);
-  if (!outcome) return { status: 'ack' };
+  const ended = endedAs(invocation, task);
+  if (!ended) return { status: 'ack' };
   config.logger.info('attempt ended before, not acknowledged: reporting it again', {
     runId: run.runId,
     task: task.name,
     attempt: invocation.attempt,
     phase: invocation.phase,
-    outcome,
+    outcome: ended.outcome,
   });
   const now = config.clock();
   const ref = {
@@ -63,22 +73,26 @@ export async function recoverEnded(
   };
   const workerId = task.workerId ?? '';
   const error = task.error ?? '';
+  const startedAt = task.startedAt ?? run.createdAt;
   const calls = new ListenerCalls(config.listener, background);
   const released = waitingCompensationSteps(run);
-  if (outcome === 'completed') {
-    const startedAt = task.startedAt ?? run.createdAt;
-    const completedAt = task.endedAt ?? startedAt;
+  // The task's own fields still describe this attempt: its start can be reported again.
+  if (ended.reportsStart)
     calls.emit('taskStarted', { ...ref, workerId, startedAt, runCreatedAt: run.createdAt });
-    const durationMs = completedAt - startedAt;
-    calls.emit('taskCompleted', { ...ref, result: task.result ?? null, durationMs, workerId, completedAt });
-    released.push(...waitingDependents(run, task.name));
-  } else if (outcome === 'retrying') {
+  if (ended.outcome === 'completed') {
+    if (ended.reportsStart) {
+      const completedAt = task.endedAt ?? startedAt;
+      const durationMs = completedAt - startedAt;
+      calls.emit('taskCompleted', { ...ref, result: task.result ?? null, durationMs, workerId, completedAt });
+    }
+    if (invocation.phase === 'execute') released.push(...waitingDependents(run, task.name));
+  } else if (ended.outcome === 'retrying') {
     const nextAttemptAt = task.nextAttemptAt;
     const retry = { willRetry: true, ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }) };
     calls.emit('taskFailed', { ...ref, error, ...retry, workerId, failedAt: now });
     // A compensation step's retry is among the waiting steps already.
     if (invocation.phase === 'execute') released.push(readyOf(run, task, task.attempt, 'execute'));
-  } else if (outcome === 'failed') {
+  } else {
     // Critical, as the first time: if the DLQ entry cannot be written, the invocation comes again.
     const failedAt = task.endedAt ?? now;
     calls.emit('taskFailed', { ...ref, error, willRetry: false, workerId, failedAt }, { critical: true });
@@ -90,7 +104,11 @@ export async function recoverEnded(
   try {
     await calls.settle();
   } catch (error) {
-    if (error instanceof CriticalCallError) return { status: 'retry', error: error.message };
+    if (error instanceof CriticalCallError) {
+      // As attempt.ts: what it released goes out all the same; the DLQ entry comes with the next try.
+      if (followUps.length > 0) await withResends(() => config.transport.enqueue(followUps)).catch(() => {});
+      return { status: 'retry', error: error.message };
+    }
     config.logger.error('lifecycle events reported again not published', {
       runId: run.runId,
       task: task.name,
@@ -100,11 +118,17 @@ export async function recoverEnded(
   return followUps.length > 0 ? { status: 'ack', followUps } : { status: 'ack' };
 }
 
+const SAGA_STATES: readonly (TaskState | undefined)[] = [
+  'compensating',
+  'compensated',
+  'compensation_failed',
+];
+
 /** From the lease's refusal alone: whether this attempt may have ended (else nothing to read). */
 function mayHaveEnded({ phase, attempt: n }: TaskInvocation, { state, attempt }: RefusedLease): boolean {
   if (phase === 'execute') {
     return (
-      ((state === 'completed' || state === 'failed') && attempt === n) ||
+      ((state === 'completed' || state === 'failed' || SAGA_STATES.includes(state)) && attempt === n) ||
       (state === 'queued' && attempt === n + 1)
     );
   }
@@ -114,23 +138,38 @@ function mayHaveEnded({ phase, attempt: n }: TaskInvocation, { state, attempt }:
   );
 }
 
-type Ended = 'completed' | 'retrying' | 'failed';
+interface Ended {
+  outcome: 'completed' | 'retrying' | 'failed';
+  /** The task's start and end fields are still this attempt's (so its events can be rebuilt). */
+  reportsStart: boolean;
+}
 
 /** How the invocation's attempt ended, as the run shows it now; undefined if it has not. */
 function endedAs({ phase, attempt: n }: TaskInvocation, task: TaskView): Ended | undefined {
+  const step = task.compensation;
   if (phase === 'execute') {
-    if (task.state === 'completed' && task.attempt === n) return 'completed';
-    if (task.state === 'failed' && task.attempt === n) return 'failed';
-    if (task.state === 'queued' && task.attempt === n + 1 && task.error !== undefined) return 'retrying';
+    if (task.state === 'completed' && task.attempt === n) return { outcome: 'completed', reportsStart: true };
+    // Completed, then its completion (or a later event) started the saga: intact until leased.
+    if (SAGA_STATES.includes(task.state) && task.attempt === n) {
+      const untouched = task.state === 'compensating' && step?.attempt === 1 && !step.leased;
+      return { outcome: 'completed', reportsStart: untouched };
+    }
+    if (task.state === 'failed' && task.attempt === n) return { outcome: 'failed', reportsStart: true };
+    if (task.state === 'queued' && task.attempt === n + 1 && task.error !== undefined) {
+      return { outcome: 'retrying', reportsStart: true };
+    }
     return undefined;
   }
-  const step = task.compensation;
-  if (task.state === 'compensated' && step?.attempt === n) return 'completed';
-  if (task.state === 'compensation_failed' && step?.attempt === n) return 'failed';
-  if (task.state === 'compensating' && step?.attempt === n + 1 && !step.leased) return 'retrying';
+  // Compensation steps report neither a start nor a completion (as the first time).
+  if (task.state === 'compensated' && step?.attempt === n)
+    return { outcome: 'completed', reportsStart: false };
+  if (task.state === 'compensation_failed' && step?.attempt === n)
+    return { outcome: 'failed', reportsStart: false };
+  if (task.state === 'compensating' && step?.attempt === n + 1 && !step.leased) {
+    return { outcome: 'retrying', reportsStart: false };
+  }
   return undefined;
 }
-
 function readyOf(run: RunView, task: TaskView, attempt: number, phase: ReadyTask['phase']): ReadyTask {
   const ready: ReadyTask = { runId: run.runId, task: task.name, attempt, phase, priority: task.priority };
   if (task.nextAttemptAt !== undefined) ready.notBefore = task.nextAttemptAt;
