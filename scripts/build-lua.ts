@@ -15,6 +15,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  FAILURE_MARKER,
   RUN_END_ANNOUNCES,
   RUN_END_GRACE_MS,
   RUN_END_MARKER,
@@ -57,6 +58,7 @@ export function modelInclude(): string {
     `local RUN_TRANSITIONS = '${pairs(RUN_TRANSITIONS)}'`,
     `local TERMINAL_RUN_STATES = '|${TERMINAL_RUN_STATES.join('|')}|'`,
     `local RUN_END_MARKER = '${RUN_END_MARKER}'`,
+    `local FAILURE_MARKER = '${FAILURE_MARKER}'`,
     `local RUN_END_GRACE_MS = ${RUN_END_GRACE_MS}`,
     `local RUN_END_ANNOUNCES = ${RUN_END_ANNOUNCES}`,
     'local function canMoveTask(from, to)',

@@ -76,6 +76,11 @@ export const TERMINAL_RUN_STATES: readonly RunState[] = ['completed', 'failed', 
  * (`#` cannot begin a task name.)
  */
 export const RUN_END_MARKER = '#end';
+/**
+ * The same for a final failure (of a task or a compensation step): `<runId>|#failed:<phase>:<task>`
+ * until its DLQ entry is recorded, then announced again by the sweeper like a run's end.
+ */
+export const FAILURE_MARKER = '#failed:';
 export const RUN_END_GRACE_MS = 30_000;
 export const RUN_END_ANNOUNCES = 10;
 

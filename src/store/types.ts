@@ -242,6 +242,25 @@ export interface ExpireResult {
    * earlier releases.
    */
   unannounced?: UnannouncedRun[];
+  /**
+   * Final failures whose DLQ entry is still owed past the grace period (the process that recorded
+   * them stopped before writing it): record them, then `failureRecorded`. Absent from stores of
+   * earlier releases.
+   */
+  unrecorded?: UnrecordedFailure[];
+}
+
+/** A final failure (of a task or a compensation step) the sweeper found without its DLQ entry. */
+export interface UnrecordedFailure {
+  runId: string;
+  workflow: string;
+  meta: RunMeta;
+  task: string;
+  phase: Phase;
+  attempt: number;
+  error: string;
+  workerId: string;
+  endedAt: number;
 }
 
 /** A run's end the sweeper found unannounced, with the outcome as it was when the run ended. */
@@ -320,6 +339,8 @@ export interface RunStore {
   getRun(runId: string): Promise<RunView | undefined>;
   /** The run's end event is published: the sweeper stops announcing it (idempotent). */
   runAnnounced(runId: string): Promise<void>;
+  /** A final failure's DLQ entry is written: the sweeper stops announcing it (idempotent). */
+  failureRecorded(runId: string, task: string, phase: Phase): Promise<void>;
   queueStats(): Promise<QueueStats>;
 }
 

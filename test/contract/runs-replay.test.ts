@@ -188,6 +188,7 @@ describe.each(backends)('Store contract: replays of calls whose reply was lost (
       expired: [],
       ready: [],
       unannounced: [],
+      unrecorded: [],
     });
   });
 

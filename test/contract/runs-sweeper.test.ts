@@ -38,6 +38,7 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
       expired: [],
       ready: [],
       unannounced: [],
+      unrecorded: [],
     });
     const first = await sweep(ctx.store, T0 + QUEUED_TIMEOUT, 1);
     expect(first.requeued).toHaveLength(1);
@@ -53,6 +54,7 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
       expired: [],
       ready: [],
       unannounced: [],
+      unrecorded: [],
     });
     expect((await lease(ctx.store, id, 'a', 1, 'execute', T0 + QUEUED_TIMEOUT + 2)).ok).toBe(true);
   });
@@ -86,6 +88,67 @@ describe.each(backends)('Store contract: sweeper and stats ($name)', (backend) =
     expect((await sweep(ctx.store, T0 + 501)).unannounced?.map((u) => u.runId)).toEqual([id]);
     expect((await sweep(ctx.store, T0 + 1000)).unannounced).toEqual([]);
     expect((await sweep(ctx.store, T0 + 1001)).unannounced?.map((u) => u.runId)).toEqual([id]);
+  });
+
+  it('owes a final failure to the DLQ until it is recorded, for a task and for a compensation step', async () => {
+    const id = runId();
+    await ctx.store.createRun(
+      runInput(
+        id,
+        [
+          task('a', [], { compensable: true, compensationMaxAttempts: 1 }),
+          task('b', ['a'], { maxAttempts: 1 }),
+        ],
+        {
+          meta: { correlationid: 'c-2' },
+        },
+      ),
+    );
+    await runTask(ctx.store, id, 'a');
+    await lease(ctx.store, id, 'b', 1, 'execute', T0 + 10);
+    const failed = await ctx.store.failAttempt({
+      runId: id,
+      task: 'b',
+      attempt: 1,
+      phase: 'execute',
+      error: 'b broke',
+      now: T0 + 20,
+    });
+    expect(failed.ok).toBe(true);
+    // The saga starts: `a`'s step fails for good too.
+    await lease(ctx.store, id, 'a', 1, 'compensate', T0 + 30);
+    const undone = await ctx.store.failAttempt({
+      runId: id,
+      task: 'a',
+      attempt: 1,
+      phase: 'compensate',
+      error: 'no undo',
+      now: T0 + 40,
+    });
+    expect(undone.ok).toBe(true);
+    expect((await sweep(ctx.store, T0 + 20 + RUN_END_GRACE_MS - 1)).unrecorded).toEqual([]);
+    const owed = await sweep(ctx.store, T0 + 40 + RUN_END_GRACE_MS);
+    const byTask = Object.fromEntries((owed.unrecorded ?? []).map((f) => [`${f.task}:${f.phase}`, f]));
+    expect(byTask['b:execute']).toEqual({
+      runId: id,
+      workflow: 'wf',
+      meta: { correlationid: 'c-2' },
+      task: 'b',
+      phase: 'execute',
+      attempt: 1,
+      error: 'b broke',
+      workerId: 'w1',
+      endedAt: T0 + 20,
+    });
+    expect(byTask['a:compensate']).toMatchObject({
+      phase: 'compensate',
+      attempt: 1,
+      error: 'no undo',
+      endedAt: T0 + 40,
+    });
+    await ctx.store.failureRecorded(id, 'b', 'execute');
+    const later = await sweep(ctx.store, T0 + 40 + 3 * RUN_END_GRACE_MS);
+    expect((later.unrecorded ?? []).map((f) => `${f.task}:${f.phase}`)).toEqual(['a:compensate']);
   });
 
   it("gives up announcing a run's end after a bounded number of tries", async () => {

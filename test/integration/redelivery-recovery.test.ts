@@ -387,4 +387,34 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     expect(await app.orchestrator.handleTask(call('c'))).toMatchObject({ status: 'retry' });
     expect(enqueued).toEqual([expect.objectContaining({ task: 'b', phase: 'compensate', attempt: 1 })]);
   });
+
+  it('records a final failure whose process stopped before its DLQ entry, from the sweeper', async () => {
+    ns = newPrefix();
+    parts = backend.parts(ns);
+    const app = createWaooaw({
+      store: parts.store,
+      transport: parts.transport,
+      workflows: [doomed],
+      orchestrator: { runEndGraceMs: 50 },
+    });
+    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-doomed' });
+    // A first process ran `x`, recorded its final failure, then stopped: no DLQ entry, no events.
+    const x = { runId, task: 'x', attempt: 1, phase: 'execute' as const };
+    await leased(parts.store, x);
+    expect((await parts.store.failAttempt({ ...x, error: 'always', now: now() })).ok).toBe(true);
+    expect(await parts.store.listDlq({ limit: 10 })).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    await app.sweep();
+    const entries = await parts.store.listDlq({ limit: 10 });
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'task', runId, task: 'x', lastError: 'always' }),
+    ]);
+    const failed = await parts.store.readEvents({ limit: 10, types: ['orchestration.task.failed'] });
+    expect(failed.map((l) => l.event.id)).toEqual([`${runId}:x:1:failed`]);
+    // Recorded: not announced again, one entry.
+    await new Promise((r) => setTimeout(r, 80));
+    await app.sweep();
+    expect(await parts.store.listDlq({ limit: 10 })).toHaveLength(1);
+    expect(await parts.store.readEvents({ limit: 10, types: ['orchestration.task.failed'] })).toHaveLength(1);
+  });
 });

@@ -31,7 +31,7 @@ describe('memory store guards', () => {
     await store.createRun(runInput(id, [task('a')]));
     store.internals.deadlines.set('ghost|x', { at: T0, runId: 'ghost', task: 'x' });
     const swept = await store.expireLeases({ now: T0 + 1, limit: 10, queuedTimeoutMs: 1000 });
-    expect(swept).toEqual({ requeued: [], expired: [], ready: [], unannounced: [] });
+    expect(swept).toEqual({ requeued: [], expired: [], ready: [], unannounced: [], unrecorded: [] });
     expect((await store.queueStats()).queued).toBe(1);
   });
 

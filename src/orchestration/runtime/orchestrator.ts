@@ -7,7 +7,7 @@ import type { InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
-import { BackgroundWork, ListenerCalls } from './lifecycle.js';
+import { BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
 import { announcingRunEnds } from './run-announcements.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
@@ -179,13 +179,30 @@ export class Orchestrator {
         logger.error('sweep could not enqueue what it released', { runId, error: String(error) });
       }
     }
-    // Run ends still owed (the listener reports each one out: announcingRunEnds).
+    // Run ends and final failures still owed (cleared once the listener has them: announcingRunEnds).
     const unannounced = swept.unannounced ?? [];
     for (const u of unannounced) {
       calls.emit('runChanged', { ...u.run, runId: u.runId, endedAt: u.endedAt, recovered: true });
     }
-    await calls.settle();
-    return swept.requeued.length + swept.expired.length + unannounced.length;
+    const unrecorded = swept.unrecorded ?? [];
+    for (const f of unrecorded) {
+      const { endedAt, ...failure } = f;
+      calls.emit(
+        'taskFailed',
+        { ...failure, willRetry: false, failedAt: endedAt, recovered: true },
+        { critical: true },
+      );
+    }
+    try {
+      await calls.settle();
+    } catch (error) {
+      // What is still owed is announced again after the grace period.
+      if (!(error instanceof CriticalCallError)) throw error;
+      logger.error('final failure not recorded in the DLQ: announced again later', {
+        error: String(error.cause),
+      });
+    }
+    return swept.requeued.length + swept.expired.length + unannounced.length + unrecorded.length;
   }
 
   /** Cancels a run: nothing new starts, and attempts running in this process are aborted. */

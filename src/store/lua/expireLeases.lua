@@ -11,7 +11,8 @@
 -- Queued (or unleased compensating) task: re-enqueued with the same attempt and a new deadline.
 -- Leased attempt: a failed attempt with error "lease expired", retried now while attempts remain.
 -- A run's end still owed to the bus (`<runId>|#end`): returned with its outcome, and due again after
--- the grace period until the publisher removes it (at most RUN_END_ANNOUNCES times).
+-- the grace period until the publisher removes it (at most RUN_END_ANNOUNCES times). A final
+-- failure still owed to the DLQ (`<runId>|#failed:<phase>:<task>`): returned in `unrecorded`, the same way.
 --- @include "includes/keys"
 --- @include "includes/engine"
 --- @include "includes/reply"
@@ -21,7 +22,7 @@ local replyAt = replyKey(KEYS[1], ARGV[5])
 local kept = keptReply(replyAt)
 if kept then return kept end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-local requeued, expired, ready, unannounced = {}, {}, {}, {}
+local requeued, expired, ready, unannounced, unrecorded = {}, {}, {}, {}, {}
 
 for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[1], member)
@@ -37,6 +38,25 @@ for _, member in ipairs(due) do
       ctx.now = tonumber(run[2])
       unannounced[#unannounced + 1] = jsonObject({
         'runId', cjson.encode(runId), 'endedAt', run[2], 'run', runOutcome(ctx, run[1]),
+      })
+    end
+  elseif string.sub(name, 1, #FAILURE_MARKER) == FAILURE_MARKER then
+    local rest = string.sub(name, #FAILURE_MARKER + 1)
+    local colon = string.find(rest, ':', 1, true)
+    local phase, task = string.sub(rest, 1, colon - 1), string.sub(rest, colon + 1)
+    taskPrefetch(ctx, task, 'state', 'attempt', 'cattempt', 'error', 'endedAt', 'workerId')
+    local state = taskGet(ctx, task, 'state')
+    local final = (phase == 'execute' and state == 'failed') or (phase == 'compensate' and state == 'compensation_failed')
+    -- A run deleted since (its retention passed) owes nothing any more.
+    if final and redis.call('HINCRBY', ctx.tasks, task .. ':records', 1) <= RUN_END_ANNOUNCES then
+      redis.call('ZADD', KEYS[1], now + runEndGrace(ctx), member)
+      local run = redis.call('HMGET', ctx.meta, 'workflow', 'meta')
+      local attempt = taskGet(ctx, task, phase == 'execute' and 'attempt' or 'cattempt')
+      unrecorded[#unrecorded + 1] = jsonObject({
+        'runId', cjson.encode(runId), 'workflow', cjson.encode(run[1]), 'meta', run[2],
+        'task', cjson.encode(task), 'phase', cjson.encode(phase), 'attempt', tostring(tonumber(attempt) or 0),
+        'error', cjson.encode(taskGet(ctx, task, 'error') or ''), 'workerId', cjson.encode(taskGet(ctx, task, 'workerId') or ''),
+        'endedAt', tostring(tonumber(taskGet(ctx, task, 'endedAt')) or now),
       })
     end
   else
@@ -77,7 +97,7 @@ end
 
 local reply = jsonObject({
   'requeued', jsonArray(requeued), 'expired', jsonArray(expired), 'ready', jsonArray(ready),
-  'unannounced', jsonArray(unannounced),
+  'unannounced', jsonArray(unannounced), 'unrecorded', jsonArray(unrecorded),
 })
 if #due > 0 then keepReply(replyAt, reply) end
 return reply

@@ -1,5 +1,11 @@
 import type { Phase, Priority, RunState, TaskState } from '../model.js';
-import { assertRunTransition, assertTaskTransition, PRIORITIES, RUN_END_MARKER } from '../model.js';
+import {
+  assertRunTransition,
+  assertTaskTransition,
+  FAILURE_MARKER,
+  PRIORITIES,
+  RUN_END_MARKER,
+} from '../model.js';
 import type { QueueStats, ReadyTask, RunMeta, TaskSpec } from '../types.js';
 
 /** One task as the memory store keeps it: the twin of the `<task>:<field>` hash fields on Redis. */
@@ -22,6 +28,8 @@ export interface TaskRecord {
   compLeased: boolean;
   /** Token of the lease it last ran under (replay.ts). */
   leaseToken?: string;
+  /** Times the sweeper announced its final failure (model.ts: FAILURE_MARKER). */
+  records?: number;
 }
 
 export interface RunRecord {
@@ -172,6 +180,11 @@ export class RunContext {
         expireAt(this.state, this.run.runId, this.now + this.run.retentionMs);
       }
     }
+  }
+
+  /** A final failure is owed to the DLQ until its listener recorded it (model.ts: FAILURE_MARKER). */
+  oweFailureRecord(phase: Phase, name: string): void {
+    this.setDeadline(`${FAILURE_MARKER}${phase}:${name}`, this.now + this.run.endGraceMs);
   }
 
   setDeadline(name: string, at: number): void {

@@ -1,4 +1,6 @@
 import {
+  FAILURE_MARKER,
+  type Phase,
   RUN_END_ANNOUNCES,
   RUN_END_GRACE_MS,
   RUN_END_MARKER,
@@ -262,7 +264,13 @@ export class MemoryRunStore implements RunStore {
 
   private sweep(input: ExpireInput): { result: ExpireResult; due: number } {
     purgeExpiredRuns(this.state, input.now);
-    const result: Required<ExpireResult> = { requeued: [], expired: [], ready: [], unannounced: [] };
+    const result: Required<ExpireResult> = {
+      requeued: [],
+      expired: [],
+      ready: [],
+      unannounced: [],
+      unrecorded: [],
+    };
     const due = [...this.state.deadlines.entries()]
       .filter(([, d]) => d.at <= input.now)
       .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : 1))
@@ -278,6 +286,27 @@ export class MemoryRunStore implements RunStore {
         // The outcome as it was when the run ended (its duration runs to endedAt, not to now).
         const ended = new RunContext(this.state, run, run.endedAt, run.queuedTimeoutMs);
         result.unannounced.push({ runId, endedAt: run.endedAt, run: outcome(ended, run.status) });
+        continue;
+      }
+      if (name.startsWith(FAILURE_MARKER)) {
+        const [phase, failed] = name.slice(FAILURE_MARKER.length).split(':') as [Phase, string];
+        const task = run?.tasks.get(failed);
+        const final = phase === 'execute' ? 'failed' : 'compensation_failed';
+        if (!run || !task || task.state !== final) continue;
+        task.records = (task.records ?? 0) + 1;
+        if (task.records > RUN_END_ANNOUNCES) continue;
+        this.state.deadlines.set(key, { at: input.now + run.endGraceMs, runId, task: name });
+        result.unrecorded.push({
+          runId,
+          workflow: run.workflow,
+          meta: { ...run.meta },
+          task: failed,
+          phase,
+          attempt: phase === 'execute' ? task.attempt : task.compAttempt,
+          error: task.error ?? '',
+          workerId: task.workerId ?? '',
+          endedAt: task.endedAt ?? input.now,
+        });
         continue;
       }
       const task = run?.tasks.get(name);
@@ -349,6 +378,10 @@ export class MemoryRunStore implements RunStore {
 
   async runAnnounced(runId: string): Promise<void> {
     this.state.deadlines.delete(`${runId}|${RUN_END_MARKER}`);
+  }
+
+  async failureRecorded(runId: string, task: string, phase: Phase): Promise<void> {
+    this.state.deadlines.delete(`${runId}|${FAILURE_MARKER}${phase}:${task}`);
   }
 
   async getRun(runId: string): Promise<RunView | undefined> {

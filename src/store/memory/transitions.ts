@@ -97,6 +97,7 @@ export function failTaskForGood(ctx: RunContext, name: string, error: string): F
   task.error = error;
   task.endedAt = ctx.now;
   ctx.clearDeadline(name);
+  ctx.oweFailureRecord('execute', name);
   const result: FinalFailure = { skipped: [], ready: [] };
   const { run } = ctx;
   if (run.status !== 'running') return result;
@@ -136,6 +137,7 @@ export function failCompensation(
   ctx.moveTask(name, 'compensation_failed');
   task.endedAt = ctx.now;
   ctx.clearDeadline(name);
+  ctx.oweFailureRecord('compensate', name);
   ctx.run.compensationFailed = true;
   const ready: ReadyTask[] = [];
   const run = continueCompensation(ctx, ready);

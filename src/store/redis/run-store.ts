@@ -2,7 +2,7 @@ import { GroupCommit } from '../group-commit.js';
 import type { StoreKeys } from '../keys.js';
 import { scripts } from '../lua/generated/index.js';
 import type { LuaScript } from '../lua/script.js';
-import { PRIORITIES, type Priority, RUN_END_MARKER } from '../model.js';
+import { FAILURE_MARKER, type Phase, PRIORITIES, type Priority, RUN_END_MARKER } from '../model.js';
 import type {
   CancelInput,
   CancelResult,
@@ -34,8 +34,8 @@ const STAT_FIELDS = ['pending', 'running', 'completed', 'failed', ...PRIORITIES.
 export class RedisRunStore implements RunStore {
   /** The shard the next sweep starts with: each gets its turn to be first. */
   private sweepFrom = 0;
-  /** Removals of announced run ends, by shard deadline index. */
-  private readonly announced = new Map<string, GroupCommit<string, void>>();
+  /** Removals of marks (run ends announced, failures recorded), by shard deadline index. */
+  private readonly clearing = new Map<string, GroupCommit<string, void>>();
 
   constructor(
     protected readonly client: RedisClientAdapter,
@@ -109,7 +109,13 @@ export class RedisRunStore implements RunStore {
    * each time, so a shard with more than `limit` entries due does not starve the others.
    */
   async expireLeases(input: ExpireInput): Promise<ExpireResult> {
-    const total: Required<ExpireResult> = { requeued: [], expired: [], ready: [], unannounced: [] };
+    const total: Required<ExpireResult> = {
+      requeued: [],
+      expired: [],
+      ready: [],
+      unannounced: [],
+      unrecorded: [],
+    };
     let handled = 0;
     const shards = this.keys.allShards();
     const from = this.sweepFrom++ % shards.length;
@@ -128,11 +134,13 @@ export class RedisRunStore implements RunStore {
       );
       const part = decodeReply<ExpireResult>(reply, scripts.expireLeases.name);
       const unannounced = part.unannounced ?? [];
-      handled += part.requeued.length + part.expired.length + unannounced.length;
+      const unrecorded = part.unrecorded ?? [];
+      handled += part.requeued.length + part.expired.length + unannounced.length + unrecorded.length;
       total.requeued.push(...part.requeued);
       total.expired.push(...part.expired);
       total.ready.push(...part.ready);
       total.unannounced.push(...unannounced);
+      total.unrecorded.push(...unrecorded);
     }
     return total;
   }
@@ -151,18 +159,26 @@ export class RedisRunStore implements RunStore {
     return decodeReply<RunView | null>(reply, scripts.getRun.name) ?? undefined;
   }
 
-  /** Group-committed per shard: run ends announced while a removal is in flight share the next one. */
   async runAnnounced(runId: string): Promise<void> {
+    await this.clearMark(runId, RUN_END_MARKER);
+  }
+
+  async failureRecorded(runId: string, task: string, phase: Phase): Promise<void> {
+    await this.clearMark(runId, `${FAILURE_MARKER}${phase}:${task}`);
+  }
+
+  /** Group-committed per shard: marks cleared while a removal is in flight share the next one. */
+  private async clearMark(runId: string, mark: string): Promise<void> {
     const deadlines = this.keys.run(runId).deadlines;
-    let commit = this.announced.get(deadlines);
+    let commit = this.clearing.get(deadlines);
     if (!commit) {
-      commit = new GroupCommit<string, void>(async (ids) => {
-        await this.client.pipeline([['ZREM', deadlines, ...ids.map((id) => `${id}|${RUN_END_MARKER}`)]]);
-        return ids.map(() => undefined);
+      commit = new GroupCommit<string, void>(async (members) => {
+        await this.client.pipeline([['ZREM', deadlines, ...members]]);
+        return members.map(() => undefined);
       });
-      this.announced.set(deadlines, commit);
+      this.clearing.set(deadlines, commit);
     }
-    await commit.submit([runId]);
+    await commit.submit([`${runId}|${mark}`]);
   }
 
   /** One pipelined HMGET per shard, summed. */

@@ -96,6 +96,7 @@ end
 local function failTaskForGood(ctx, name, err, ready, skipped)
   moveTask(ctx, name, 'failed', 'error', err, 'endedAt', ctx.now)
   clearDeadline(ctx, name)
+  oweFailureRecord(ctx, 'execute', name)
   if redis.call('HGET', ctx.meta, 'status') ~= 'running' then return nil end
   if redis.call('HGET', ctx.meta, 'failing') ~= '1' then
     redis.call('HSET', ctx.meta, 'failing', '1', 'error', err, 'failedTask', name)
@@ -140,6 +141,7 @@ local function failCompensation(ctx, name, err, retryAt, ready)
   end
   moveTask(ctx, name, 'compensation_failed', 'endedAt', ctx.now)
   clearDeadline(ctx, name)
+  oweFailureRecord(ctx, 'compensate', name)
   redis.call('HSET', ctx.meta, 'compfailed', '1')
   return false, continueCompensation(ctx, ready)
 end

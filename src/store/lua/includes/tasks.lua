@@ -75,6 +75,11 @@ local function runEndGrace(ctx)
   return tonumber(redis.call('HGET', ctx.meta, 'eg') or '') or RUN_END_GRACE_MS
 end
 
+-- A final failure is owed to the DLQ until its listener recorded it (model.ts: FAILURE_MARKER).
+local function oweFailureRecord(ctx, phase, name)
+  redis.call('ZADD', ctx.deadlines, ctx.now + runEndGrace(ctx), ctx.id .. '|' .. FAILURE_MARKER .. phase .. ':' .. name)
+end
+
 local function moveRun(ctx, to)
   local from = redis.call('HGET', ctx.meta, 'status')
   if not canMoveRun(from, to) then
