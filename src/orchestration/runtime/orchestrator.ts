@@ -8,7 +8,7 @@ import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
 import { BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
-import { announcingRunEnds } from './run-announcements.js';
+import { clearingOwedReports } from './owed-reports.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
 
@@ -48,7 +48,7 @@ export class Orchestrator {
 
   constructor(options: OrchestratorOptions) {
     const config = resolveOptions(options);
-    this.config = { ...config, listener: announcingRunEnds(config.listener, config.store, config.logger) };
+    this.config = { ...config, listener: clearingOwedReports(config.listener, config.store, config.logger) };
     this.effects = new RunEffects(this.config);
   }
 
@@ -179,7 +179,7 @@ export class Orchestrator {
         logger.error('sweep could not enqueue what it released', { runId, error: String(error) });
       }
     }
-    // Run ends and final failures still owed (cleared once the listener has them: announcingRunEnds).
+    // Run ends and final failures still owed (cleared once the listener has them: clearingOwedReports).
     const unannounced = swept.unannounced ?? [];
     for (const u of unannounced) {
       calls.emit('runChanged', { ...u.run, runId: u.runId, endedAt: u.endedAt, recovered: true });

@@ -9,7 +9,7 @@ import type { LifecycleListener, RunEndedEvent, TaskFailedEvent } from './lifecy
  * (`failureRecorded`): the sweeper does not announce them again. A listener without the method
  * takes them at once.
  */
-export function announcingRunEnds(
+export function clearingOwedReports(
   listener: LifecycleListener,
   store: RunStore,
   logger: Logger,
