@@ -7,7 +7,7 @@ import { EventRecorder } from '../support/event-recorder.js';
 import { newPrefix, REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { type AppHandle, redis, startApp } from './backends.js';
-import { sharedWorkflows } from './fixtures/shared-workflows.js';
+import { endsLedger, sharedWorkflows } from './fixtures/shared-workflows.js';
 
 const FIXTURE = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
 /** Reads what the workers recorded (executions) in Redis. */
@@ -18,10 +18,25 @@ interface Worker {
   lines: string[];
 }
 
-/** @param dieOn the worker SIGKILLs itself as it is about to publish an event of this type prefix. */
-function spawnWorker(ns: string, mode: 'hang' | 'work', dieOn?: string): Promise<Worker> {
+/**
+ * @param dieOn the worker SIGKILLs itself as it is about to publish an event of this type prefix.
+ * @param shortVisibility what it holds when it dies is delivered again after 1 s.
+ */
+function spawnWorker(
+  ns: string,
+  mode: 'hang' | 'work',
+  dieOn?: string,
+  shortVisibility = false,
+): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, NS: ns, MODE: mode, REDIS_URL, ...(dieOn ? { DIE_ON: dieOn } : {}) },
+    env: {
+      ...process.env,
+      NS: ns,
+      MODE: mode,
+      REDIS_URL,
+      ...(dieOn ? { DIE_ON: dieOn } : {}),
+      ...(shortVisibility ? { SHORT_VISIBILITY: '1' } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -240,5 +255,57 @@ describe('real worker processes on Redis', () => {
       `b:${process.pid}`,
       `c:${process.pid}`,
     ]);
+  });
+
+  it('workers killed at random while runs flow: every run completes and its end reaches a consumer', {
+    timeout: 90_000,
+  }, async () => {
+    ns = newPrefix();
+    const spawnOne = async () => {
+      const w = await spawnWorker(ns, 'work', undefined, true);
+      children.push(w.child);
+      return w;
+    };
+    const workers = await Promise.all([spawnOne(), spawnOne()]);
+    // This process sweeps and publishes (one slot: the workers do the work, and die). Like every
+    // process, it has the consumer that lists run ends in Redis.
+    handle = await startApp(redis, ns, recordingWorkflows(ns), [endsLedger(client, ns)], {
+      slots: 1,
+      orchestrator: { leaseGraceMs: 100, runEndGraceMs: 300 },
+    });
+    const ends = async () =>
+      new Set((await client.lrange(`${ns}ends`, 0, -1)).map((e) => e.slice(0, e.indexOf('|'))));
+    const runs = 60;
+    await handle.app.publish(
+      Array.from({ length: runs }, () => createEvent({ type: 'test.chaos', source: '/test' })),
+    );
+    const sweeper = setInterval(() => void handle?.app.sweep(), 100);
+    try {
+      for (let kill = 0; kill < 4; kill++) {
+        await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 200)));
+        const victim = workers.splice(Math.floor(Math.random() * workers.length), 1)[0]!;
+        victim.child.kill('SIGKILL');
+        await exited(victim.child);
+        workers.push(await spawnOne());
+      }
+      await waitFor(async () => (await ends()).size === runs, 'every run end to reach the consumer', 40_000);
+    } finally {
+      clearInterval(sweeper);
+    }
+    const received = await client.lrange(`${ns}ends`, 0, -1);
+    // Copies of one end carry its id.
+    for (const entry of received) {
+      const [runId, id] = entry.split('|');
+      expect(id).toBe(`${runId}:completed`);
+    }
+    for (const runId of await ends()) {
+      const run = await handle.app.orchestrator.getRun(runId);
+      expect(run?.status).toBe('completed');
+      expect(run?.tasks.map((t) => [t.name, t.state, t.result])).toEqual([
+        ['a', 'completed', 1],
+        ['b', 'completed', 2],
+        ['c', 'completed', 3],
+      ]);
+    }
   });
 });
