@@ -185,11 +185,8 @@ export class TaskEventPublisher implements LifecycleListener {
           `${taskId(e)}:${e.phase === 'execute' ? '' : 'compensate:'}alert`,
         ),
       );
-      // The entry is what must not be lost (its failure makes the invocation come again); the
-      // events' failures are logged and counted by publish().
-      await Promise.allSettled(events);
-      return;
     }
+    // A failure here keeps a final failure owed: the sweeper reports it again (the entry is keyed).
     await Promise.all(events);
   }
 

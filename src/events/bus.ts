@@ -9,6 +9,7 @@ import { injectContext, inSpan } from '../observability/tracing.js';
 import {
   type BusStore,
   type DlqEntry,
+  dedupId,
   GroupCommit,
   type LoggedEvent,
   type StoredCloudEvent,
@@ -139,11 +140,6 @@ export type ResolvedBusOptions = Required<
 /** Logged events remembered while their fan-out fails (the lifecycle backlog's default size). */
 const LOGGED_NOT_FANNED_OUT_MAX = 10_000;
 
-/** CloudEvents identify an event by source and id together. */
-function identity(event: StoredCloudEvent): string {
-  return `${event.source}\n${event.id}`;
-}
-
 /**
  * The event bus: validate, log, fan out. Each matching subscription gets one delivery, carried by
  * the transport to the invoke handler; failures retry with backoff, then land in that
@@ -227,7 +223,10 @@ export class EventBus {
         if (!forgotten) for (const l of fresh) this.rememberNotFannedOut(l);
         throw error;
       });
-      for (const l of fresh) this.loggedNotFannedOut.delete(identity(l.event));
+      // Fanned out: no longer owed (nothing to look up on the usual path, where none is).
+      if (this.loggedNotFannedOut.size > 0) {
+        for (const l of fresh) this.loggedNotFannedOut.delete(dedupId(l.event));
+      }
       for (const l of fresh) this.options.metrics.inc('eventsPublished', { type: l.event.type });
       return {
         events: logged.map((l) =>
@@ -247,7 +246,7 @@ export class EventBus {
    */
   private async logOnce(events: StoredCloudEvent[], trusted: boolean): Promise<LoggedEvent[]> {
     const known =
-      this.loggedNotFannedOut.size > 0 ? events.map((e) => this.loggedNotFannedOut.get(identity(e))) : [];
+      this.loggedNotFannedOut.size > 0 ? events.map((e) => this.loggedNotFannedOut.get(dedupId(e))) : [];
     const unlogged = known.length > 0 ? events.filter((_, i) => !known[i]) : events;
     const appended =
       unlogged.length > 0 ? await this.log.submit(unlogged.map((event) => ({ event, dedup: !trusted }))) : [];
@@ -258,8 +257,8 @@ export class EventBus {
 
   /** Bounded: past the bound the oldest is forgotten (published again, it is logged again). */
   private rememberNotFannedOut(logged: LoggedEvent): void {
-    this.loggedNotFannedOut.delete(identity(logged.event));
-    this.loggedNotFannedOut.set(identity(logged.event), logged);
+    this.loggedNotFannedOut.delete(dedupId(logged.event));
+    this.loggedNotFannedOut.set(dedupId(logged.event), logged);
     if (this.loggedNotFannedOut.size > LOGGED_NOT_FANNED_OUT_MAX) {
       this.loggedNotFannedOut.delete(this.loggedNotFannedOut.keys().next().value!);
     }

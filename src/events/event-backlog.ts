@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { type Metrics, noopMetrics } from '../observability/metrics.js';
-import { isNoAnswer } from '../store/index.js';
+import { dedupId, isNoAnswer } from '../store/index.js';
 import type { CloudEvent } from './envelope.js';
 
 export interface EventBacklogOptions {
@@ -77,7 +77,7 @@ export class EventBacklog {
    * @param error why the bus did not take it (logged when the backlog starts filling).
    */
   add(event: CloudEvent, error?: unknown): void {
-    const identity = identityOf(event);
+    const identity = dedupId(event);
     if (this.identities.has(identity)) return;
     this.identities.add(identity);
     if (this.size === 0 && this.keptSinceEmpty === 0) {
@@ -142,7 +142,7 @@ export class EventBacklog {
     const excess = this.kept.length - this.options.capacity;
     if (excess <= 0) return;
     const oldest = this.kept.splice(0, excess);
-    for (const e of oldest) this.identities.delete(identityOf(e));
+    for (const e of oldest) this.identities.delete(dedupId(e));
     if (this.dropped === 0) {
       this.options.logger.error('event backlog full: dropping the oldest kept events', {
         capacity: this.options.capacity,
@@ -178,7 +178,7 @@ export class EventBacklog {
           });
           this.lost += 1;
           this.metrics.inc('eventsLost', { reason: 'refused' });
-          this.identities.delete(identityOf(batch[0]!));
+          this.identities.delete(dedupId(batch[0]!));
           continue;
         }
         this.kept.unshift(...batch);
@@ -188,7 +188,7 @@ export class EventBacklog {
       }
       this.sending = 0;
       published += batch.length;
-      for (const e of batch) this.identities.delete(identityOf(e));
+      for (const e of batch) this.identities.delete(dedupId(e));
     }
     this.options.logger.info('kept events published', {
       published,
@@ -201,9 +201,4 @@ export class EventBacklog {
     this.lost = 0;
     this.keptSinceEmpty = 0;
   }
-}
-
-/** CloudEvents identify an event by source and id together. */
-function identityOf(event: CloudEvent): string {
-  return `${event.source}\n${event.id}`;
 }

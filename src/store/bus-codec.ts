@@ -29,6 +29,6 @@ export function sortSubscriptions(subs: SubscriptionRecord[]): SubscriptionRecor
 export const DEFAULT_EVENT_LOG_CAP = 100_000;
 
 /** What identifies an event for deduplication: CloudEvents' `source` + `id`. */
-export function dedupId(event: StoredCloudEvent): string {
+export function dedupId(event: Pick<StoredCloudEvent, 'source' | 'id'>): string {
   return `${event.source}\u0000${event.id}`;
 }

@@ -1,3 +1,4 @@
+export { dedupId } from './bus-codec.js';
 export { callToken } from './call-token.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { GroupCommit } from './group-commit.js';

@@ -91,6 +91,21 @@ describe('real worker processes on Redis', () => {
     await redis.cleanup(ns);
   });
 
+  /**
+   * One run of the shared workflow on a worker that SIGKILLs itself as it is about to publish an
+   * event of type `dieOn`; returns when it is dead, with the run's id and parts to read Redis.
+   */
+  async function runUntilKilled(dieOn: string) {
+    ns = newPrefix();
+    const doomed = await spawnWorker(ns, 'work', dieOn);
+    children.push(doomed.child);
+    const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
+    await exited(doomed.child);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const runId = doomed.lines.find((l) => l.startsWith('DYING'))!.split(' ')[1]!;
+    return { parts, runId, pid: doomed.child.pid };
+  }
+
   it('two worker processes share the work and never run the same task twice', async () => {
     ns = newPrefix();
     const [w1, w2] = await Promise.all([spawnWorker(ns, 'work'), spawnWorker(ns, 'work')]);
@@ -167,13 +182,7 @@ describe('real worker processes on Redis', () => {
   });
 
   it('a process killed after a run ended, before publishing its end: the sweeper of another publishes it', async () => {
-    ns = newPrefix();
-    const doomed = await spawnWorker(ns, 'work', 'orchestration.workflow.');
-    children.push(doomed.child);
-    const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
-    await exited(doomed.child);
-    expect(doomed.child.signalCode).toBe('SIGKILL');
-    const runId = doomed.lines.find((l) => l.startsWith('DYING'))!.split(' ')[1]!;
+    const { parts, runId } = await runUntilKilled('orchestration.workflow.');
     // The run ended in Redis; its end event never reached the log.
     expect((await parts.store.getRun(runId))?.status).toBe('completed');
     const ends = async () =>
@@ -210,13 +219,7 @@ describe('real worker processes on Redis', () => {
   });
 
   it('a process killed after recording a completion, before reporting it: the redelivered invocation reports it and releases what it unblocked', async () => {
-    ns = newPrefix();
-    const doomed = await spawnWorker(ns, 'work', 'orchestration.task.completed');
-    children.push(doomed.child);
-    const parts = await publishOnly(ns, [createEvent({ type: 'test.shared', source: '/test' })]);
-    await exited(doomed.child);
-    expect(doomed.child.signalCode).toBe('SIGKILL');
-    const runId = doomed.lines.find((l) => l.startsWith('DYING'))!.split(' ')[1]!;
+    const { parts, runId, pid } = await runUntilKilled('orchestration.task.completed');
     // Recorded in Redis: `a` completed; what it released waits for an invocation that never went out.
     const states = async () =>
       Object.fromEntries((await parts.store.getRun(runId))!.tasks.map((t) => [t.name, t.state]));
@@ -251,7 +254,7 @@ describe('real worker processes on Redis', () => {
     // Each task ran once: a in the first process, b and c in the second.
     const executions = await client.lrange(`${ns}executions`, 0, -1);
     expect(executions.map((e) => e.split(':').slice(1).join(':')).sort()).toEqual([
-      `a:${doomed.child.pid}`,
+      `a:${pid}`,
       `b:${process.pid}`,
       `c:${process.pid}`,
     ]);

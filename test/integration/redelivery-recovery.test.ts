@@ -7,7 +7,16 @@
  * processes.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWaooaw, defineWorkflow, type Store, type TaskInvocation } from '../../src/index.js';
+import {
+  type AnyWorkflow,
+  createWaooaw,
+  defineWorkflow,
+  type InvokeOutcome,
+  type Phase,
+  type Store,
+  type TaskInvocation,
+  type WaooawOptions,
+} from '../../src/index.js';
 import { newPrefix } from '../support/redis.js';
 import { BACKENDS, type Parts } from './backends.js';
 
@@ -82,52 +91,59 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     await backend.cleanup(ns);
   });
 
-  /** A first process ran `a` and recorded its outcome (completed, or failed with a retry), then stopped. */
-  async function setUp(outcome: 'completed' | 'failed' = 'completed') {
+  /**
+   * A run of `workflow` on an app that is never started: the invocations it enqueues wait, and the
+   * test delivers them by hand (`deliver`), as the transport would.
+   */
+  async function runOf(workflow: AnyWorkflow, options: Partial<WaooawOptions> = {}) {
     ns = newPrefix();
     parts = backend.parts(ns);
-    // Never started: the invocations its runs enqueue wait; the test delivers them by hand.
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [fan] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-fan' });
-    const attempt = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
-    const lease = await parts.store.leaseAttempt({
-      ...attempt,
-      workerId: 'gone-1',
-      now: Date.now(),
-      leaseMs: 60_000,
-    });
-    expect(lease.ok).toBe(true);
-    const done =
-      outcome === 'completed'
-        ? await parts.store.completeAttempt({ ...attempt, result: { n: 1 }, now: Date.now() })
-        : await parts.store.failAttempt({
-            ...attempt,
-            error: 'boom',
-            now: Date.now(),
-            retryAt: Date.now() + 60_000,
-          });
-    expect(done.ok).toBe(true);
-    const invocation = (task: string, n = 1): TaskInvocation => ({
+    const store = parts.store;
+    const app = createWaooaw({ store, transport: parts.transport, workflows: [workflow], ...options });
+    const { runId } = await app.orchestrator.startRun({ workflow: workflow.name });
+    const invocation = (task: string, phase: Phase = 'execute', attempt = 1): TaskInvocation => ({
       kind: 'task',
       runId,
-      workflow: 'recover-fan',
+      workflow: workflow.name,
       task,
-      attempt: n,
-      phase: 'execute',
+      attempt,
+      phase,
     });
+    const deliver = (task: string, phase: Phase = 'execute', attempt = 1) =>
+      app.orchestrator.handleTask(invocation(task, phase, attempt));
     const ids = async (type: string) =>
-      (await parts!.store.readEvents({ limit: 100, types: [type] })).map((l) => l.event.id).sort();
-    return { app, runId, invocation, ids };
+      (await store.readEvents({ limit: 100, types: [type] })).map((l) => l.event.id).sort();
+    /** Plays a first process that leased this attempt (and then recorded its outcome by hand). */
+    const leased = async (task: string, phase: Phase = 'execute', attempt = 1) => {
+      const lease = await store.leaseAttempt({
+        runId,
+        task,
+        attempt,
+        phase,
+        workerId: 'gone',
+        now: Date.now(),
+        leaseMs: 60_000,
+      });
+      expect(lease.ok).toBe(true);
+      return { runId, task, attempt, phase, now: Date.now() };
+    };
+    return { app, store, runId, deliver, ids, leased };
   }
 
+  const released = (outcome: InvokeOutcome) =>
+    (outcome.status === 'ack' ? (outcome.followUps ?? []) : []).map((f) => f.invocation as TaskInvocation);
+  /** Past the runs' grace period (`runEndGraceMs: 50` where a test owes something). */
+  const pastGrace = () => new Promise((r) => setTimeout(r, 80));
+
   it('reports the attempt again and hands over what it released', async () => {
-    const { app, runId, invocation, ids } = await setUp();
-    const outcome = await app.orchestrator.handleTask(invocation('a'));
-    expect(outcome.status).toBe('ack');
-    const released = (outcome.status === 'ack' ? (outcome.followUps ?? []) : []).map(
-      (f) => `${(f.invocation as TaskInvocation).task}#${(f.invocation as TaskInvocation).attempt}`,
-    );
-    expect(released.sort()).toEqual(['b#1', 'c#1']);
+    const { store, runId, deliver, ids, leased } = await runOf(fan);
+    expect((await store.completeAttempt({ ...(await leased('a')), result: { n: 1 } })).ok).toBe(true);
+    const outcome = await deliver('a');
+    expect(
+      released(outcome)
+        .map((i) => `${i.task}#${i.attempt}`)
+        .sort(),
+    ).toEqual(['b#1', 'c#1']);
     expect(await ids('orchestration.task.started')).toEqual([`${runId}:a:1:started`]);
     expect(await ids('orchestration.task.completed')).toEqual([`${runId}:a:1:completed`]);
     expect(await ids('orchestration.task.created')).toEqual([
@@ -135,57 +151,51 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
       `${runId}:b:created`,
       `${runId}:c:created`,
     ]);
-    const [completed] = await parts!.store.readEvents({ limit: 1, types: ['orchestration.task.completed'] });
+    const [completed] = await store.readEvents({ limit: 1, types: ['orchestration.task.completed'] });
     expect(completed!.event.data).toMatchObject({
       name: 'a',
       attempt: 1,
       result: { n: 1 },
-      worker_id: 'gone-1',
+      worker_id: 'gone',
     });
   });
 
   it('leaves an attempt that is not the last completed one alone', async () => {
-    const { app, invocation, ids } = await setUp();
+    const { store, deliver, ids, leased } = await runOf(fan);
+    expect((await store.completeAttempt({ ...(await leased('a')), result: { n: 1 } })).ok).toBe(true);
     // Attempt 2 of `a` never existed; `b` has not run.
-    expect(await app.orchestrator.handleTask(invocation('a', 2))).toEqual({ status: 'ack' });
+    expect(await deliver('a', 'execute', 2)).toEqual({ status: 'ack' });
     expect(await ids('orchestration.task.completed')).toEqual([]);
     expect(await ids('orchestration.task.started')).toEqual([]);
   });
 
   it('reports a failed attempt again and hands over its retry, due after its backoff', async () => {
-    const { app, runId, invocation, ids } = await setUp('failed');
-    const outcome = await app.orchestrator.handleTask(invocation('a'));
-    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
-    expect(followUps.map((f) => (f.invocation as TaskInvocation).attempt)).toEqual([2]);
-    expect(followUps[0]!.options?.delayMs).toBeGreaterThan(50_000);
+    const { store, runId, deliver, ids, leased } = await runOf(fan);
+    const a = await leased('a');
+    expect((await store.failAttempt({ ...a, error: 'boom', retryAt: a.now + 60_000 })).ok).toBe(true);
+    const outcome = await deliver('a');
+    expect(released(outcome).map((i) => i.attempt)).toEqual([2]);
+    expect(outcome.status === 'ack' && outcome.followUps?.[0]?.options?.delayMs).toBeGreaterThan(50_000);
     expect(await ids('orchestration.task.failed')).toEqual([`${runId}:a:1:failed`]);
     expect(await ids('orchestration.task.started')).toEqual([`${runId}:a:1:started`]);
-    const [failed] = await parts!.store.readEvents({ limit: 1, types: ['orchestration.task.failed'] });
+    const [failed] = await store.readEvents({ limit: 1, types: ['orchestration.task.failed'] });
     expect(failed!.event.data).toMatchObject({ name: 'a', attempt: 1, error: 'boom', will_retry: true });
-    expect(await parts!.store.listDlq({ limit: 10 })).toEqual([]);
+    expect(await store.listDlq({ limit: 10 })).toEqual([]);
   });
 
-  it('writes the DLQ entry of a final failure it could not write, once, when delivered again', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const store = refusingDlq(parts.store, 1);
-    const app = createWaooaw({ store, transport: parts.transport, workflows: [doomed] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-doomed' });
-    const x: TaskInvocation = {
-      kind: 'task',
-      runId,
-      workflow: 'recover-doomed',
-      task: 'x',
-      attempt: 1,
-      phase: 'execute',
-    };
-    // The attempt fails for good; its DLQ entry is refused: not acknowledged, to come again.
-    expect(await app.orchestrator.handleTask(x)).toMatchObject({ status: 'retry' });
+  it('records a final failure whose DLQ write was refused, once, from the sweeper', async () => {
+    const { app, store, runId, deliver } = await runOf(doomed, { orchestrator: { runEndGraceMs: 50 } });
+    refusingDlq(store, 1);
+    // The attempt fails for good; its DLQ entry is refused (logged): the run still owes it.
+    expect(await deliver('x')).toEqual({ status: 'ack' });
     expect((await store.getRun(runId))?.status).toBe('failed');
     expect(await store.listDlq({ limit: 10 })).toEqual([]);
-    // Delivered again: reported again, the entry written. And again: still one entry.
-    expect(await app.orchestrator.handleTask(x)).toEqual({ status: 'ack' });
-    expect(await app.orchestrator.handleTask(x)).toEqual({ status: 'ack' });
+    await pastGrace();
+    await app.sweep();
+    // Delivered again meanwhile: nothing more to write.
+    expect(await deliver('x')).toEqual({ status: 'ack' });
+    await pastGrace();
+    await app.sweep();
     const entries = await store.listDlq({ limit: 10 });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
@@ -200,25 +210,16 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     expect(alerts[0]!.event.data).toMatchObject({ dlq_id: entries[0]!.id });
   });
 
-  it("writes the DLQ entry of a compensation's final failure it could not write, once, when delivered again", async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [unwinding] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-unwinding' });
-    const call = (task: string, phase: 'execute' | 'compensate' = 'execute'): TaskInvocation => ({
-      kind: 'task',
-      runId,
-      workflow: 'recover-unwinding',
-      task,
-      attempt: 1,
-      phase,
-    });
-    expect((await app.orchestrator.handleTask(call('a'))).status).toBe('ack');
-    expect((await app.orchestrator.handleTask(call('b'))).status).toBe('ack');
-    const store = refusingDlq(parts.store, 1);
-    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toMatchObject({ status: 'retry' });
-    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toEqual({ status: 'ack' });
-    expect(await app.orchestrator.handleTask(call('a', 'compensate'))).toEqual({ status: 'ack' });
+  it("records a compensation's final failure whose DLQ write was refused, from the sweeper", async () => {
+    const { app, store, runId, deliver } = await runOf(unwinding, { orchestrator: { runEndGraceMs: 50 } });
+    expect((await deliver('a')).status).toBe('ack');
+    expect((await deliver('b')).status).toBe('ack');
+    refusingDlq(store, 1);
+    expect(await deliver('a', 'compensate')).toEqual({ status: 'ack' });
+    await pastGrace();
+    await app.sweep();
+    await pastGrace();
+    await app.sweep();
     const entries = await store.listDlq({ limit: 10 });
     expect(entries.map((e) => `${e.task}:${e.reason}`).sort()).toEqual([
       'a:compensation failed',
@@ -232,189 +233,94 @@ describe.each(BACKENDS)('redelivered invocation of an ended attempt ($name)', (b
     expect((await store.getRun(runId))?.status).toBe('failed');
   });
 
+  it('records a final failure whose process stopped before its DLQ entry, from the sweeper', async () => {
+    const { app, store, runId, leased } = await runOf(doomed, { orchestrator: { runEndGraceMs: 50 } });
+    // A first process ran `x`, recorded its final failure, then stopped: no DLQ entry, no events.
+    expect((await store.failAttempt({ ...(await leased('x')), error: 'always' })).ok).toBe(true);
+    expect(await store.listDlq({ limit: 10 })).toEqual([]);
+    await pastGrace();
+    await app.sweep();
+    const entries = await store.listDlq({ limit: 10 });
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'task', runId, task: 'x', lastError: 'always' }),
+    ]);
+    const failed = await store.readEvents({ limit: 10, types: ['orchestration.task.failed'] });
+    expect(failed.map((l) => l.event.id)).toEqual([`${runId}:x:1:failed`]);
+    // Recorded: not announced again, one entry.
+    await pastGrace();
+    await app.sweep();
+    expect(await store.listDlq({ limit: 10 })).toHaveLength(1);
+    expect(await store.readEvents({ limit: 10, types: ['orchestration.task.failed'] })).toHaveLength(1);
+  });
+
   it('reads nothing more for the refused invocations of a cancelled run', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
+    const { app, store, runId, deliver } = await runOf(fan);
     let reads = 0;
-    const getRun = parts.store.getRun.bind(parts.store);
-    parts.store.getRun = (runId) => {
+    const getRun = store.getRun.bind(store);
+    store.getRun = (id) => {
       reads++;
-      return getRun(runId);
+      return getRun(id);
     };
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [fan] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-fan' });
     await app.orchestrator.cancelRun(runId);
-    const a: TaskInvocation = {
-      kind: 'task',
-      runId,
-      workflow: 'recover-fan',
-      task: 'a',
-      attempt: 1,
-      phase: 'execute',
-    };
-    expect(await app.orchestrator.handleTask(a)).toEqual({ status: 'ack' });
+    expect(await deliver('a')).toEqual({ status: 'ack' });
     expect(reads).toBe(0);
   });
 
   it('hands over the next compensation step a recorded compensation released', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [saga] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-saga' });
-    const call = (task: string, phase: 'execute' | 'compensate' = 'execute'): TaskInvocation => ({
-      kind: 'task',
-      runId,
-      workflow: 'recover-saga',
-      task,
-      attempt: 1,
-      phase,
-    });
-    for (const t of ['a', 'b', 'c']) expect((await app.orchestrator.handleTask(call(t))).status).toBe('ack');
+    const { store, runId, deliver, leased } = await runOf(saga);
+    for (const t of ['a', 'b', 'c']) expect((await deliver(t)).status).toBe('ack');
     // A first process undid `b` and recorded it, then stopped: `a`'s step is released, not enqueued.
-    const step = { runId, task: 'b', attempt: 1, phase: 'compensate' as const };
-    expect(
-      (await parts.store.leaseAttempt({ ...step, workerId: 'gone', now: Date.now(), leaseMs: 60_000 })).ok,
-    ).toBe(true);
-    expect((await parts.store.completeAttempt({ ...step, result: null, now: Date.now() })).ok).toBe(true);
-    const view = await parts.store.getRun(runId);
+    expect((await store.completeAttempt({ ...(await leased('b', 'compensate')), result: null })).ok).toBe(
+      true,
+    );
+    const view = await store.getRun(runId);
     expect(view?.tasks.find((t) => t.name === 'a')).toMatchObject({
       state: 'compensating',
       compensation: { attempt: 1, leased: false },
     });
-    const outcome = await app.orchestrator.handleTask(call('b', 'compensate'));
-    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
-    expect(followUps.map((f) => f.invocation)).toEqual([
+    expect(released(await deliver('b', 'compensate'))).toEqual([
       expect.objectContaining({ task: 'a', phase: 'compensate', attempt: 1 }),
     ]);
   });
 
-  /** Plays the first process: a lease then a completion or failure, recorded by the store alone. */
-  const now = () => Date.now();
-  const leased = async (
-    store: Store,
-    step: { runId: string; task: string; attempt: number; phase: 'execute' | 'compensate' },
-  ) =>
-    expect((await store.leaseAttempt({ ...step, workerId: 'gone', now: now(), leaseMs: 60_000 })).ok).toBe(
-      true,
-    );
-
   it("reports a completion that started its own task's undoing, and hands over that step", async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [race] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-race' });
-    const a = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
-    await leased(parts.store, a);
-    const b: TaskInvocation = {
-      kind: 'task',
-      runId,
-      workflow: 'recover-race',
-      task: 'b',
-      attempt: 1,
-      phase: 'execute',
-    };
-    expect((await app.orchestrator.handleTask(b)).status).toBe('ack');
-    const done = await parts.store.completeAttempt({ ...a, result: 1, now: now() });
+    const { store, runId, deliver, leased } = await runOf(race);
+    const a = await leased('a');
+    expect((await deliver('b')).status).toBe('ack');
+    const done = await store.completeAttempt({ ...a, result: 1 });
     expect(done.ok && done.ready.map((r) => `${r.task}:${r.phase}:${r.attempt}`)).toEqual(['a:compensate:1']);
-    const outcome = await app.orchestrator.handleTask({ ...a, kind: 'task', workflow: 'recover-race' });
-    const followUps = outcome.status === 'ack' ? (outcome.followUps ?? []) : [];
-    expect(followUps.map((f) => f.invocation)).toEqual([
+    expect(released(await deliver('a'))).toEqual([
       expect.objectContaining({ task: 'a', phase: 'compensate', attempt: 1 }),
     ]);
-    const completed = await parts.store.readEvents({ limit: 10, types: ['orchestration.task.completed'] });
+    const completed = await store.readEvents({ limit: 10, types: ['orchestration.task.completed'] });
     expect(completed.map((l) => [l.event.id, (l.event.data as { worker_id: string }).worker_id])).toEqual([
       [`${runId}:a:1:completed`, 'gone'],
     ]);
   });
 
   it('reports nothing of the task itself for a compensation step that completed', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const app = createWaooaw({ store: parts.store, transport: parts.transport, workflows: [twice] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-twice' });
-    const s = parts.store;
-    const a1 = { runId, task: 'a', attempt: 1, phase: 'execute' as const };
-    await leased(s, a1);
-    expect((await s.failAttempt({ ...a1, error: 'flaky', now: now(), retryAt: now() })).ok).toBe(true);
-    await leased(s, { ...a1, attempt: 2 });
-    expect((await s.completeAttempt({ ...a1, attempt: 2, result: 1, now: now() })).ok).toBe(true);
-    const b: TaskInvocation = {
-      kind: 'task',
-      runId,
-      workflow: 'recover-twice',
-      task: 'b',
-      attempt: 1,
-      phase: 'execute',
-    };
-    expect((await app.orchestrator.handleTask(b)).status).toBe('ack');
-    const undo = { runId, task: 'a', attempt: 1, phase: 'compensate' as const };
-    await leased(s, undo);
-    expect((await s.completeAttempt({ ...undo, result: null, now: now() })).ok).toBe(true);
+    const { store, deliver, leased } = await runOf(twice);
+    expect(
+      (await store.failAttempt({ ...(await leased('a')), error: 'flaky', retryAt: Date.now() })).ok,
+    ).toBe(true);
+    expect((await store.completeAttempt({ ...(await leased('a', 'execute', 2)), result: 1 })).ok).toBe(true);
+    expect((await deliver('b')).status).toBe('ack');
+    expect((await store.completeAttempt({ ...(await leased('a', 'compensate')), result: null })).ok).toBe(
+      true,
+    );
     const types = ['orchestration.task.completed', 'orchestration.task.started'];
-    const before = (await s.readEvents({ limit: 50, types })).map((l) => l.event.id);
-    expect(await app.orchestrator.handleTask({ ...undo, kind: 'task', workflow: 'recover-twice' })).toEqual({
-      status: 'ack',
-    });
-    expect((await s.readEvents({ limit: 50, types })).map((l) => l.event.id)).toEqual(before);
+    const before = (await store.readEvents({ limit: 50, types })).map((l) => l.event.id);
+    expect(await deliver('a', 'compensate')).toEqual({ status: 'ack' });
+    expect((await store.readEvents({ limit: 50, types })).map((l) => l.event.id)).toEqual(before);
   });
 
-  it('hands over what a final failure released even when its DLQ entry is refused again', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const store = refusingDlq(parts.store, 1);
-    const enqueued: unknown[] = [];
-    const enqueue = parts.transport.enqueue.bind(parts.transport);
-    parts.transport.enqueue = async (items) => {
-      enqueued.push(...items.map((i) => i.invocation));
-      return enqueue(items);
-    };
-    const app = createWaooaw({ store, transport: parts.transport, workflows: [saga] });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-saga' });
-    const call = (task: string): TaskInvocation => ({
-      kind: 'task',
-      runId,
-      workflow: 'recover-saga',
-      task,
-      attempt: 1,
-      phase: 'execute',
-    });
-    for (const t of ['a', 'b']) expect((await app.orchestrator.handleTask(call(t))).status).toBe('ack');
+  it('hands over the saga step a recorded final failure released', async () => {
+    const { store, deliver, leased } = await runOf(saga);
+    for (const t of ['a', 'b']) expect((await deliver(t)).status).toBe('ack');
     // A first process fails `c` for good (the saga starts with `b`), then stops.
-    const c = { runId, task: 'c', attempt: 1, phase: 'execute' as const };
-    await leased(store, c);
-    expect((await store.failAttempt({ ...c, error: 'c broke', now: now() })).ok).toBe(true);
-    enqueued.length = 0;
-    expect(await app.orchestrator.handleTask(call('c'))).toMatchObject({ status: 'retry' });
-    expect(enqueued).toEqual([expect.objectContaining({ task: 'b', phase: 'compensate', attempt: 1 })]);
-  });
-
-  it('records a final failure whose process stopped before its DLQ entry, from the sweeper', async () => {
-    ns = newPrefix();
-    parts = backend.parts(ns);
-    const app = createWaooaw({
-      store: parts.store,
-      transport: parts.transport,
-      workflows: [doomed],
-      orchestrator: { runEndGraceMs: 50 },
-    });
-    const { runId } = await app.orchestrator.startRun({ workflow: 'recover-doomed' });
-    // A first process ran `x`, recorded its final failure, then stopped: no DLQ entry, no events.
-    const x = { runId, task: 'x', attempt: 1, phase: 'execute' as const };
-    await leased(parts.store, x);
-    expect((await parts.store.failAttempt({ ...x, error: 'always', now: now() })).ok).toBe(true);
-    expect(await parts.store.listDlq({ limit: 10 })).toEqual([]);
-    await new Promise((r) => setTimeout(r, 80));
-    await app.sweep();
-    const entries = await parts.store.listDlq({ limit: 10 });
-    expect(entries).toEqual([
-      expect.objectContaining({ kind: 'task', runId, task: 'x', lastError: 'always' }),
+    expect((await store.failAttempt({ ...(await leased('c')), error: 'c broke' })).ok).toBe(true);
+    expect(released(await deliver('c'))).toEqual([
+      expect.objectContaining({ task: 'b', phase: 'compensate', attempt: 1 }),
     ]);
-    const failed = await parts.store.readEvents({ limit: 10, types: ['orchestration.task.failed'] });
-    expect(failed.map((l) => l.event.id)).toEqual([`${runId}:x:1:failed`]);
-    // Recorded: not announced again, one entry.
-    await new Promise((r) => setTimeout(r, 80));
-    await app.sweep();
-    expect(await parts.store.listDlq({ limit: 10 })).toHaveLength(1);
-    expect(await parts.store.readEvents({ limit: 10, types: ['orchestration.task.failed'] })).toHaveLength(1);
   });
 });

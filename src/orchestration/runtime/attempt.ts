@@ -9,7 +9,7 @@ import { nextRetry } from '../retry.js';
 import type { TaskDefinition } from '../workflow.js';
 import { AttemptAbort } from './attempt-abort.js';
 import type { OrchestratorConfig } from './config.js';
-import { type AttemptRef, type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
+import { type AttemptRef, type BackgroundWork, ListenerCalls } from './lifecycle.js';
 import { recoverEnded } from './recover.js';
 import type { RunEffects } from './run-effects.js';
 
@@ -173,21 +173,9 @@ async function attempt(
   try {
     await calls.settle();
   } catch (error) {
-    if (error instanceof CriticalCallError) {
-      // A final failure's DLQ entry is not written. Delivered again, this invocation finds its
-      // attempt ended and reports it again (recoverEnded), which writes it (keyed: once). What it
-      // released goes out now all the same; if it cannot, the queued timeout brings it back.
-      logger.error('final failure not recorded in the DLQ: the invocation is delivered again', {
-        ...target(ref),
-        error: String(error.cause),
-      });
-      if (followUps.length > 0) {
-        await withResends(() => config.transport.enqueue(followUps)).catch(() => {});
-      }
-      return { status: 'retry', error: error.message };
-    }
     // The outcome is recorded and the tasks it released must still go out. The listener logged
-    // what it could not publish.
+    // what it could not publish; what the run owes (its end, a final failure's DLQ entry) stays
+    // owed, and the sweeper reports it again.
     logger.error('lifecycle events of a recorded outcome not published', {
       ...target(ref),
       error: String(error),

@@ -140,27 +140,12 @@ export class ListenerCalls {
     (critical ? this.critical : this.pending).push(out);
   }
 
-  /**
-   * Waits for the calls (the critical ones only, in detached mode).
-   * @throws {CriticalCallError} when a critical call failed (before any other failure).
-   */
   async settle(): Promise<void> {
-    let pending: Promise<unknown> | undefined;
     if (this.pending.length > 0) {
       const all = Promise.all(this.pending);
       if (this.background) this.background.add(all);
-      else pending = all;
+      else await all;
     }
-    const [others, critical] = await Promise.allSettled([pending, Promise.all(this.critical)]);
-    if (critical.status === 'rejected') throw new CriticalCallError(critical.reason);
-    if (others.status === 'rejected') throw others.reason;
-  }
-}
-
-/** A critical listener call failed: what it records is not recorded (a final failure's DLQ entry). */
-export class CriticalCallError extends Error {
-  override readonly name = 'CriticalCallError';
-  constructor(cause: unknown) {
-    super(`critical lifecycle call failed: ${String(cause)}`, { cause });
+    if (this.critical.length > 0) await Promise.all(this.critical);
   }
 }

@@ -7,7 +7,7 @@ import type { InvokeHooks, InvokeOutcome, TaskInvocation } from '../../transport
 import { InvalidInputError, RunCancelledError } from '../errors.js';
 import { type LocalAttempts, runAttempt } from './attempt.js';
 import { type OrchestratorConfig, type OrchestratorOptions, resolveOptions } from './config.js';
-import { BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
+import { BackgroundWork, ListenerCalls } from './lifecycle.js';
 import { clearingOwedReports } from './owed-reports.js';
 import { RunEffects } from './run-effects.js';
 import { runIdFor } from './run-id.js';
@@ -185,23 +185,10 @@ export class Orchestrator {
       calls.emit('runChanged', { ...u.run, runId: u.runId, endedAt: u.endedAt, recovered: true });
     }
     const unrecorded = swept.unrecorded ?? [];
-    for (const f of unrecorded) {
-      const { endedAt, ...failure } = f;
-      calls.emit(
-        'taskFailed',
-        { ...failure, willRetry: false, failedAt: endedAt, recovered: true },
-        { critical: true },
-      );
+    for (const { endedAt, ...failure } of unrecorded) {
+      calls.emit('taskFailed', { ...failure, willRetry: false, failedAt: endedAt, recovered: true });
     }
-    try {
-      await calls.settle();
-    } catch (error) {
-      // What is still owed is announced again after the grace period.
-      if (!(error instanceof CriticalCallError)) throw error;
-      logger.error('final failure not recorded in the DLQ: announced again later', {
-        error: String(error.cause),
-      });
-    }
+    await calls.settle();
     return swept.requeued.length + swept.expired.length + unannounced.length + unrecorded.length;
   }
 

@@ -1,14 +1,8 @@
 import type { TraceCarrier } from '../../observability/tracing.js';
-import {
-  type ReadyTask,
-  type RunView,
-  type TaskState,
-  type TaskView,
-  withResends,
-} from '../../store/index.js';
+import type { ReadyTask, RunView, TaskState, TaskView } from '../../store/index.js';
 import type { Envelope, InvokeOutcome, TaskInvocation } from '../../transport/index.js';
 import type { OrchestratorConfig } from './config.js';
-import { type BackgroundWork, CriticalCallError, ListenerCalls } from './lifecycle.js';
+import { type BackgroundWork, ListenerCalls } from './lifecycle.js';
 import type { AnyWorkflow } from './registry.js';
 import type { RunEffects } from './run-effects.js';
 
@@ -30,10 +24,10 @@ export interface RefusedLease {
  *   fields are the compensation's);
  * - a failed attempt whose retry has not started: `task.started` and `task.failed` (will retry),
  *   and the retry, due after its backoff;
- * - a final failure: `task.started`, `task.failed`, its DLQ entry (keyed by run, task and phase:
- *   written once however often it is reported) and `orchestration.alert`;
+ * - a final failure: `task.started` (its `task.failed`, DLQ entry and alert are owed by the run
+ *   until recorded: the sweeper reports them, not this);
  * - a compensation step: nothing for one that completed (as the first time), `task.failed` for
- *   one that failed (and its DLQ entry for good);
+ *   one whose retry has not started;
  * - and in every case, the compensation steps waiting for a lease (a failure or a completion
  *   may have started or continued the saga).
  * Anything else (a later attempt under way, a task skipped or cancelled) gets the acknowledgement
@@ -92,10 +86,6 @@ export async function recoverEnded(
     calls.emit('taskFailed', { ...ref, error, ...retry, workerId, failedAt: now });
     // A compensation step's retry is among the waiting steps already.
     if (invocation.phase === 'execute') released.push(readyOf(run, task, task.attempt, 'execute'));
-  } else {
-    // Critical, as the first time: if the DLQ entry cannot be written, the invocation comes again.
-    const failedAt = task.endedAt ?? now;
-    calls.emit('taskFailed', { ...ref, error, willRetry: false, workerId, failedAt }, { critical: true });
   }
   const followUps: Envelope[] = [];
   // Not a run end: one still owed is published by the sweeper (it cannot be told apart here).
@@ -104,11 +94,6 @@ export async function recoverEnded(
   try {
     await calls.settle();
   } catch (error) {
-    if (error instanceof CriticalCallError) {
-      // As attempt.ts: what it released goes out all the same; the DLQ entry comes with the next try.
-      if (followUps.length > 0) await withResends(() => config.transport.enqueue(followUps)).catch(() => {});
-      return { status: 'retry', error: error.message };
-    }
     config.logger.error('lifecycle events reported again not published', {
       runId: run.runId,
       task: task.name,

@@ -59,7 +59,7 @@ redis.call('HSET', ctx.results, name, ARGV[5])
 clearDeadline(ctx, name)
 
 local outcome = nil
-local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total', 'qto')
+local run = redis.call('HMGET', ctx.meta, 'status', 'failing', 'running', 'completed', 'total', 'qto', 'eg')
 if run[1] ~= 'running' and run[1] ~= 'compensating' then
   -- The run ended while this task ran (cancelled): its keys expire after the retention, and a
   -- results hash this write just created would not.
@@ -68,6 +68,8 @@ if run[1] ~= 'running' and run[1] ~= 'compensating' then
 end
 -- Releasing a dependent queues it: its deadline needs the run's queued timeout, read here for free.
 ctx.qto = tonumber(run[6] or '0')
+-- Ending the run owes its end for the grace period, read here for free too.
+ctx.eg = tonumber(run[7] or '') or RUN_END_GRACE_MS
 if run[1] == 'running' then
   if run[2] == '1' then
     if tonumber(run[3]) == 0 then outcome = settleFailure(ctx, ready) end

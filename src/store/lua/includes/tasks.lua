@@ -70,9 +70,11 @@ local function moveTask(ctx, name, to, ...)
   if to == 'completed' then redis.call('HINCRBY', ctx.meta, 'completed', 1) end
 end
 
--- How long the publisher has to announce the run's end before the sweeper does (set at creation).
+-- How long the publisher has to announce the run's end before the sweeper does (set at creation),
+-- read once per call and only when needed (a completion reads it with the run's other fields).
 local function runEndGrace(ctx)
-  return tonumber(redis.call('HGET', ctx.meta, 'eg') or '') or RUN_END_GRACE_MS
+  if ctx.eg == nil then ctx.eg = tonumber(redis.call('HGET', ctx.meta, 'eg') or '') or RUN_END_GRACE_MS end
+  return ctx.eg
 end
 
 -- A final failure is owed to the DLQ until its listener recorded it (model.ts: FAILURE_MARKER).
